@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# metrics-adapter build driver.
+#
+#   ./build.sh          fetch/verify pinned sources, build build/metrics-adapter (static, musl)
+#   ./build.sh run      build, then start the adapter in demo mode on https://127.0.0.1:6443
+#   ./build.sh test     build, then run every test; ends with "N passed, N failed"
+#   ./build.sh bench    build, then run the benchmarks under tests/bench/ (prints figures)
+#   ./build.sh clean    remove build/ (vendor/dl/ is kept for airgapped rebuilds)
+#
+# Debian packages the build or the tests need are installed with apt-get when missing.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+LOCK=vendor/lock
+DL=vendor/dl
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+APT_UPDATED=0
+apt_update_once() {
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        log "apt-get update"
+        as_root apt-get update -qq >&2 || die "apt-get update failed"
+        APT_UPDATED=1
+    fi
+}
+
+# need_pkgs CMD:PACKAGE ... : install PACKAGE when CMD is not on PATH
+need_pkgs() {
+    local missing=() pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    apt_update_once
+    log "installing ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 \
+        || die "apt-get install ${missing[*]} failed"
+}
+
+# need_files FILE:PACKAGE ... : install PACKAGE when FILE does not exist
+need_files() {
+    local missing=() pair
+    for pair in "$@"; do
+        [ -e "${pair%%:*}" ] || missing+=("${pair#*:}")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    apt_update_once
+    log "installing ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 \
+        || die "apt-get install ${missing[*]} failed"
+}
+
+# ---- pinned sources --------------------------------------------------------------------------
+
+lock_rows() { grep -v '^[[:space:]]*#' "$LOCK" | grep -v '^[[:space:]]*$'; }
+
+verify_file() { # file sha256
+    [ -f "$DL/$1" ] && [ "$(sha256sum "$DL/$1" | cut -d' ' -f1)" = "$2" ]
+}
+
+# A deb-src entry mirroring the machine's own deb entries, so apt-get source works without us
+# ever naming a host: deb822 files get "Types: deb-src", one-line files get "deb-src" lines.
+ensure_deb_src() {
+    local out=/etc/apt/sources.list.d/metrics-adapter-src.sources f
+    local out_list=/etc/apt/sources.list.d/metrics-adapter-src.list
+    if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/*.sources 2>/dev/null \
+        || grep -qs '^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null; then
+        return 0
+    fi
+    log "adding deb-src entries derived from the existing apt sources"
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        case "$f" in *metrics-adapter-src*) continue ;; esac
+        grep -q '^Types:.*\bdeb\b' "$f" || continue
+        sed -e 's/^Types:.*/Types: deb-src/' "$f"
+        echo
+    done | as_root tee "$out" >/dev/null
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] || continue
+        grep -E '^deb ' "$f" | sed -e 's/^deb /deb-src /' || true
+    done | as_root tee "$out_list" >/dev/null
+    [ -s "$out" ] || as_root rm -f "$out"
+    [ -s "$out_list" ] || as_root rm -f "$out_list"
+    APT_UPDATED=0
+}
+
+fetch_missing() {
+    local how pkg ver file sum need_src=0 need_deb=()
+    while read -r how pkg ver file sum; do
+        verify_file "$file" "$sum" && continue
+        case "$how" in
+            deb-src) need_src=1; src_pkg="$pkg"; src_ver="$ver" ;;
+            deb) need_deb+=("$pkg=$ver") ;;
+            *) die "$LOCK: unknown kind '$how'" ;;
+        esac
+    done < <(lock_rows)
+    if [ "$need_src" -eq 0 ] && [ "${#need_deb[@]}" -eq 0 ]; then
+        return 0
+    fi
+    mkdir -p "$DL"
+    need_pkgs apt-get:apt dpkg-source:dpkg-dev
+    if [ "$need_src" -eq 1 ]; then
+        ensure_deb_src
+        apt_update_once
+        log "fetching source package $src_pkg=$src_ver"
+        (cd "$DL" && apt-get source --download-only -qq "$src_pkg=$src_ver" 2>&1 \
+            | grep -v 'unsandboxed' >&2) || true
+    fi
+    if [ "${#need_deb[@]}" -gt 0 ]; then
+        apt_update_once
+        log "fetching ${need_deb[*]}"
+        (cd "$DL" && apt-get download -qq "${need_deb[@]}" 2>&1 | grep -v 'unsandboxed' >&2) || true
+    fi
+}
+
+verify_all() {
+    local how pkg ver file sum bad=0
+    while read -r how pkg ver file sum; do
+        if ! [ -f "$DL/$file" ]; then
+            echo "build.sh: missing $DL/$file ($pkg $ver)" >&2; bad=1
+        elif ! verify_file "$file" "$sum"; then
+            echo "build.sh: sha256 mismatch for $DL/$file: want $sum" >&2; bad=1
+        fi
+    done < <(lock_rows)
+    [ "$bad" -eq 0 ] || die "pinned sources failed verification (see $LOCK)"
+}
+
+unpack() {
+    local stamp=vendor/.unpacked
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(sha256sum "$LOCK" | cut -d' ' -f1)" ] \
+        && [ -f vendor/bearssl-0.6/inc/bearssl.h ] && [ -f vendor/jsmn/jsmn.h ]; then
+        return 0
+    fi
+    log "unpacking BearSSL and jsmn into vendor/"
+    rm -rf vendor/bearssl-0.6 vendor/jsmn vendor/.jsmn-deb
+    tar -C vendor -xJf "$DL"/bearssl_*.orig.tar.xz
+    [ -f vendor/bearssl-0.6/inc/bearssl.h ] || die "unexpected BearSSL tarball layout"
+    mkdir -p vendor/jsmn vendor/.jsmn-deb
+    dpkg-deb -x "$DL"/libjsmn-dev_*.deb vendor/.jsmn-deb
+    cp vendor/.jsmn-deb/usr/include/jsmn.h vendor/jsmn/jsmn.h
+    rm -rf vendor/.jsmn-deb
+    sha256sum "$LOCK" | cut -d' ' -f1 > "$stamp"
+}
+
+# musl-gcc from the pinned .debs when missing or of another version.
+ensure_musl() {
+    local want have
+    want=$(lock_rows | awk '$2 == "musl-tools" { print $3 }')
+    have=$(dpkg-query -W -f='${Version}' musl-tools 2>/dev/null || true)
+    if command -v musl-gcc >/dev/null 2>&1 && [ "$have" = "$want" ]; then
+        return 0
+    fi
+    log "installing musl $want from vendor/dl"
+    as_root dpkg -i "$DL"/musl_*.deb "$DL"/musl-dev_*.deb "$DL"/musl-tools_*.deb >&2 \
+        || die "dpkg -i musl failed"
+}
+
+prepare_vendor() {
+    need_pkgs sha256sum:coreutils tar:tar xz:xz-utils make:make gcc:gcc dpkg-deb:dpkg
+    fetch_missing
+    verify_all
+    unpack
+    ensure_musl
+}
+
+build() {
+    prepare_vendor
+    log "building build/metrics-adapter"
+    make -s -j"$JOBS" all
+    file build/metrics-adapter | grep -q 'statically linked' \
+        || die "build/metrics-adapter is not statically linked"
+    log "build/metrics-adapter: $(stat -c %s build/metrics-adapter) bytes, static"
+}
+
+test_deps() {
+    need_pkgs clang:clang python3:python3 openssl:openssl curl:curl file:file
+    need_files /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
+    command -v kubectl >/dev/null 2>&1 || need_pkgs kubectl:kubernetes-client
+}
+
+cmd=${1:-build}
+case "$cmd" in
+    build | "")
+        build
+        ;;
+    run)
+        build
+        shift || true
+        log "starting the demo: https://127.0.0.1:6443 (Ctrl-C to stop)"
+        exec build/metrics-adapter --demo --v=2 "$@"
+        ;;
+    test)
+        build
+        test_deps
+        log "building unit tests and fuzz targets"
+        make -s -j"$JOBS" unit fuzz
+        exec tests/run-all.sh
+        ;;
+    bench)
+        build
+        test_deps
+        need_pkgs wrk:wrk nginx:nginx-light
+        exec tests/bench/run-all.sh
+        ;;
+    clean)
+        rm -rf build vendor/bearssl-0.6 vendor/jsmn vendor/.unpacked
+        ;;
+    *)
+        echo "usage: ./build.sh [build|run|test|bench|clean]" >&2
+        exit 2
+        ;;
+esac

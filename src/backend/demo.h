@@ -1,0 +1,31 @@
+#ifndef MA_BACKEND_DEMO_H
+#define MA_BACKEND_DEMO_H
+
+#include <stdint.h>
+
+#include "provider/provider.h"
+
+struct ma_net_loop;
+
+/* The demo backend of `metrics-adapter --demo`: a fixed set of pods, deployments, the default
+ * namespace and two nodes, with metrics computed from the clock (the contract of /tmp/ma-demo.md,
+ * mirrored in docs). Custom: pods and deployments.apps http_requests_per_second, namespaces
+ * queue_length, nodes node_load1. External: demo_queue_depth, and demo_slow_queue, which answers
+ * asynchronously after cfg->slow_delay_ms through a loop timer. */
+
+struct ma_backend_demo_config {
+    int64_t fixed_time;    /* epoch seconds the demo clock is frozen at; 0: the wall clock */
+    int64_t slow_delay_ms; /* delay of demo_slow_queue (the --demo-slow-delay default is 10 s) */
+    int num_pods;          /* pods in "default"; beyond the 5 of the contract, demo-load-0, 1, ...
+                              labelled {app=demo-load} (load tests); <= 5: the 5 */
+};
+
+/* A new demo provider answering its slow metric on loop (not owned; MUST outlive the provider).
+ * cfg is copied. Never NULL. */
+const struct ma_provider_class **ma_backend_demo_new(struct ma_net_loop *loop,
+                                                     const struct ma_backend_demo_config *cfg);
+/* Free the provider. Pending slow queries are dropped without their done callback (the HTTP
+ * server is gone by then). NULL is a no-op. */
+void ma_backend_demo_free(const struct ma_provider_class **demo);
+
+#endif

@@ -1,0 +1,346 @@
+#include <limits.h>
+
+#include "base/err.h"
+#include "http/parse.h"
+
+/* Byte classes for the one-pass scan, one table lookup per byte (picohttpparser's token table).
+ *   C_TOKEN   tchar (RFC 9110 5.6.2): methods and header names
+ *   C_PATH    request-target byte other than '?': VCHAR and obs-text; Go's server also lets
+ *             non-ASCII through and only refuses CTLs, so we do the same
+ *   C_TARGET  any request-target byte, '?' included
+ *   C_VALUE   field-value byte (RFC 9110 5.5): HTAB, SP, VCHAR, obs-text; no other CTL, which is
+ *             what Go's httpguts.ValidHeaderFieldValue enforces */
+enum { C_TOKEN = 1, C_PATH = 2, C_TARGET = 4, C_VALUE = 8 };
+
+/* clang-format off */
+#define X 0                                    /* CTL, DEL: nowhere */
+#define W C_VALUE                              /* SP, HTAB: only inside field values */
+#define Q (C_TARGET | C_VALUE)                 /* '?': splits the target */
+#define U (C_PATH | C_TARGET | C_VALUE)        /* visible non-token, obs-text */
+#define T (C_TOKEN | C_PATH | C_TARGET | C_VALUE)
+
+static const unsigned char cls[256] = {
+    X, X, X, X, X, X, X, X, X, W, X, X, X, X, X, X, /* 0x00 */
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, /* 0x10 */
+    W, T, U, T, T, T, T, T, U, U, T, T, U, T, T, U, /* 0x20  !"#$%&'()*+,-./ */
+    T, T, T, T, T, T, T, T, T, T, U, U, U, U, U, Q, /* 0x30 0-9:;<=>? */
+    U, T, T, T, T, T, T, T, T, T, T, T, T, T, T, T, /* 0x40 @A-O */
+    T, T, T, T, T, T, T, T, T, T, T, U, U, U, T, T, /* 0x50 P-Z[\]^_ */
+    T, T, T, T, T, T, T, T, T, T, T, T, T, T, T, T, /* 0x60 `a-o */
+    T, T, T, T, T, T, T, T, T, T, T, U, T, U, T, X, /* 0x70 p-z{|}~ DEL */
+    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, /* 0x80-0xff: obs-text */
+    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
+    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
+    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
+    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
+    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
+    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
+    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
+};
+
+#undef X
+#undef W
+#undef Q
+#undef U
+#undef T
+/* clang-format on */
+
+#define IS(c, what) (cls[(unsigned char)(c)] & (what))
+
+/* Where the scan stands. `end` is min(len, max_head): past it a byte is either not received yet
+ * (MA_ERR_PARTIAL) or beyond the head limit (431), which `eof` says. */
+struct cursor {
+    const char *p, *end;
+    int eof;
+};
+
+/* What the headers say about framing, gathered during the scan and judged at the end. */
+struct framing {
+    int has_cl, has_te, conn_close, conn_keep_alive;
+};
+
+static int fail(struct ma_http_req *req, int code, int status)
+{
+    req->status = status;
+    return code;
+}
+
+static int run_out(struct cursor *c, struct ma_http_req *req)
+{
+    return c->eof == MA_ERR_PARTIAL ? MA_ERR_PARTIAL : fail(req, MA_ERR_LIMIT, 431);
+}
+
+/* Consume CRLF or a bare LF (RFC 9112 2.2) at c->p. */
+static int eat_eol(struct cursor *c, struct ma_http_req *req)
+{
+    if (*c->p == '\r') {
+        if (++c->p == c->end)
+            return run_out(c, req);
+        if (*c->p != '\n')
+            return fail(req, MA_ERR_SYNTAX, 400); /* bare CR: RFC 9112 2.2 */
+    } else if (*c->p != '\n') {
+        return fail(req, MA_ERR_SYNTAX, 400);
+    }
+    c->p++;
+    return MA_OK;
+}
+
+/* RFC 9112 2.2: a server SHOULD ignore at least one empty line received before the request line
+ * (some clients send a CRLF after a POST body). They still count against max_head. */
+static int skip_empty_lines(struct cursor *c, struct ma_http_req *req)
+{
+    int rc;
+
+    for (;;) {
+        if (c->p == c->end)
+            return run_out(c, req);
+        if (*c->p != '\r' && *c->p != '\n')
+            return MA_OK;
+        if ((rc = eat_eol(c, req)) != MA_OK)
+            return rc;
+    }
+}
+
+/* The request line ran out of bytes at p: either we hold more than max_line bytes of it (certain
+ * 414), or we simply have no more input. */
+static int line_out(struct cursor *c, const char *p, const char *start, size_t max_line,
+                    struct ma_http_req *req)
+{
+    if ((size_t)(p - start) > max_line)
+        return fail(req, MA_ERR_LIMIT, 414);
+    return run_out(c, req);
+}
+
+/* request-line = method SP request-target SP HTTP-version (RFC 9112 3), single SPs only: the
+ * lenient whitespace split RFC 9112 3 allows is how request smuggling starts. */
+static int parse_request_line(struct cursor *c, size_t max_line, struct ma_http_req *req)
+{
+    static const char name[] = "HTTP/1.";
+    const char *start = c->p, *p = c->p, *s, *q, *lim = c->end;
+    size_t i;
+
+    /* A content byte at offset max_line proves the line too long: scan at most one past it. */
+    if ((size_t)(c->end - start) > max_line)
+        lim = start + max_line + 1;
+
+    for (s = p; p < lim && IS(*p, C_TOKEN); p++)
+        ;
+    if (p == lim)
+        return line_out(c, p, start, max_line, req);
+    if (p == s || *p != ' ')
+        return fail(req, MA_ERR_SYNTAX, 400);
+    req->method = ma_str_make(s, (size_t)(p - s));
+
+    for (s = ++p; p < lim && IS(*p, C_PATH); p++)
+        ;
+    q = p;
+    if (p < lim && *p == '?')
+        for (p++; p < lim && IS(*p, C_TARGET); p++)
+            ;
+    if (p == lim)
+        return line_out(c, p, start, max_line, req);
+    if (p == s || *p != ' ')
+        return fail(req, MA_ERR_SYNTAX, 400);
+    req->target = ma_str_make(s, (size_t)(p - s));
+    req->path = ma_str_make(s, (size_t)(q - s));
+    req->query = q < p ? ma_str_make(q + 1, (size_t)(p - q - 1)) : ma_str_make(p, 0);
+    p++;
+
+    /* HTTP-version = "HTTP/" DIGIT "." DIGIT; another major version is 505 (RFC 9110 15.6.6).
+     * "HTTP/" is case-sensitive (RFC 9112 2.3). */
+    for (i = 0; i < sizeof(name) - 1; i++, p++) {
+        if (p == lim)
+            return line_out(c, p, start, max_line, req);
+        if (*p != name[i]) {
+            if (i == 5 && *p >= '0' && *p <= '9')
+                return fail(req, MA_ERR_SYNTAX, 505);
+            return fail(req, MA_ERR_SYNTAX, 400);
+        }
+    }
+    if (p == lim)
+        return line_out(c, p, start, max_line, req);
+    if (*p < '0' || *p > '9')
+        return fail(req, MA_ERR_SYNTAX, 400);
+    /* RFC 9110 2.5: an unknown 1.x is handled as the highest 1.x we implement */
+    req->minor_version = *p == '0' ? 0 : 1;
+    c->p = ++p;
+    if ((size_t)(p - start) > max_line) /* the digit itself was the byte past the limit */
+        return fail(req, MA_ERR_LIMIT, 414);
+
+    if (c->p == c->end)
+        return run_out(c, req);
+    return eat_eol(c, req);
+}
+
+/* 1*DIGIT, no sign, no list form ("5, 5"), no overflow. */
+static int parse_content_length(struct ma_str v, long long *out)
+{
+    long long n = 0;
+    size_t i;
+
+    if (v.len == 0)
+        return -1;
+    for (i = 0; i < v.len; i++) {
+        int d = v.p[i] - '0';
+        if (d < 0 || d > 9 || n > (LLONG_MAX - d) / 10)
+            return -1;
+        n = n * 10 + d;
+    }
+    *out = n;
+    return 0;
+}
+
+/* Connection = #connection-option (RFC 9110 7.6.1); only "close" and "keep-alive" matter. */
+static void scan_connection(struct ma_str v, struct framing *f)
+{
+    size_t i = 0, s, e;
+
+    while (i < v.len) {
+        while (i < v.len && (v.p[i] == ',' || v.p[i] == ' ' || v.p[i] == '\t'))
+            i++;
+        for (s = i; i < v.len && v.p[i] != ','; i++)
+            ;
+        for (e = i; e > s && (v.p[e - 1] == ' ' || v.p[e - 1] == '\t'); e--)
+            ;
+        if (e == s)
+            continue;
+        if (ma_str_eq_nocase(ma_str_make(v.p + s, e - s), "close"))
+            f->conn_close = 1;
+        else if (ma_str_eq_nocase(ma_str_make(v.p + s, e - s), "keep-alive"))
+            f->conn_keep_alive = 1;
+    }
+}
+
+/* Note the headers that decide framing; the lengths filter before any string compare. */
+static int inspect_header(const struct ma_http_header *h, struct framing *f,
+                          struct ma_http_req *req)
+{
+    long long n;
+
+    switch (h->name.len) {
+    case 10:
+        if (ma_str_eq_nocase(h->name, "connection"))
+            scan_connection(h->value, f);
+        break;
+    case 14:
+        if (!ma_str_eq_nocase(h->name, "content-length"))
+            break;
+        /* RFC 9112 6.3: differing or invalid Content-Length is unrecoverable framing */
+        if (parse_content_length(h->value, &n) < 0 || (f->has_cl && n != req->content_length))
+            return fail(req, MA_ERR_SYNTAX, 400);
+        f->has_cl = 1;
+        req->content_length = n;
+        break;
+    case 17:
+        if (ma_str_eq_nocase(h->name, "transfer-encoding"))
+            f->has_te = 1;
+        break;
+    }
+    return MA_OK;
+}
+
+/* field-line = field-name ":" OWS field-value OWS (RFC 9112 5), up to the empty line. */
+static int parse_headers(struct cursor *c, struct framing *f, struct ma_http_req *req)
+{
+    struct ma_http_header *h;
+    const char *p, *s, *e;
+    int rc;
+
+    for (;;) {
+        if (c->p == c->end)
+            return run_out(c, req);
+        if (*c->p == '\r' || *c->p == '\n')
+            return eat_eol(c, req);
+        if (req->num_headers == MA_HTTP_MAX_HEADERS)
+            return fail(req, MA_ERR_LIMIT, 431);
+        /* obs-fold (RFC 9112 5.2), or whitespace after the start line (RFC 9112 2.2): reject */
+        if (*c->p == ' ' || *c->p == '\t')
+            return fail(req, MA_ERR_SYNTAX, 400);
+
+        for (p = s = c->p; p < c->end && IS(*p, C_TOKEN); p++)
+            ;
+        if (p == c->end)
+            return run_out(c, req);
+        /* no whitespace before ':' (RFC 9112 5.1 MUST reject) */
+        if (*p != ':' || p == s)
+            return fail(req, MA_ERR_SYNTAX, 400);
+        h = &req->headers[req->num_headers];
+        h->name = ma_str_make(s, (size_t)(p - s));
+
+        for (p++; p < c->end && (*p == ' ' || *p == '\t'); p++)
+            ;
+        for (s = p; p < c->end && IS(*p, C_VALUE); p++)
+            ;
+        if (p == c->end)
+            return run_out(c, req);
+        for (e = p; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+            ;
+        h->value = ma_str_make(s, (size_t)(e - s));
+        c->p = p;
+        if ((rc = eat_eol(c, req)) != MA_OK)
+            return rc;
+        req->num_headers++;
+        if ((rc = inspect_header(h, f, req)) != MA_OK)
+            return rc;
+    }
+}
+
+static void reset(struct ma_http_req *req, const char *buf)
+{
+    req->method = req->target = req->path = req->query = ma_str_make(buf, 0);
+    req->minor_version = 0;
+    req->num_headers = 0;
+    req->keep_alive = 0;
+    req->content_length = -1;
+    req->status = 0;
+}
+
+/* see http/parse.h */
+int ma_http_parse_request(const char *buf, size_t len, const struct ma_http_limits *lim,
+                          struct ma_http_req *req)
+{
+    size_t max_line = lim ? lim->max_line : MA_HTTP_MAX_LINE_DEFAULT;
+    size_t max_head = lim ? lim->max_head : MA_HTTP_MAX_HEAD_DEFAULT;
+    struct framing f = {0, 0, 0, 0};
+    struct cursor c;
+    int rc;
+
+    reset(req, buf);
+    if (max_head > INT_MAX) /* the consumed count is returned as an int */
+        max_head = INT_MAX;
+    if (len == 0)
+        return MA_ERR_PARTIAL; /* also spares buf + 0 on a NULL buf */
+    c.p = buf;
+    c.end = buf + (len < max_head ? len : max_head);
+    c.eof = len > max_head ? MA_ERR_LIMIT : MA_ERR_PARTIAL;
+
+    rc = skip_empty_lines(&c, req);
+    if (rc == MA_OK)
+        rc = parse_request_line(&c, max_line, req);
+    if (rc == MA_OK)
+        rc = parse_headers(&c, &f, req);
+    if (rc == MA_OK && f.has_te)
+        /* RFC 9112 6.1, 6.3: TE with CL may be request smuggling (400, and the caller closes);
+         * TE alone means a body of unknown length, which we never accept: 501, the answer RFC
+         * 9112 6.1 gives for a coding the server does not implement */
+        rc = fail(req, MA_ERR_SYNTAX, f.has_cl ? 400 : 501);
+    if (rc != MA_OK) {
+        int status = req->status;
+        reset(req, buf);
+        req->status = status;
+        return rc;
+    }
+    req->keep_alive = req->minor_version == 1 ? !f.conn_close : f.conn_keep_alive && !f.conn_close;
+    return (int)(c.p - buf);
+}
+
+/* see http/parse.h */
+const struct ma_http_header *ma_http_req_header(const struct ma_http_req *req, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < req->num_headers; i++)
+        if (ma_str_eq_nocase(req->headers[i].name, name))
+            return &req->headers[i];
+    return NULL;
+}

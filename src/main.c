@@ -1,0 +1,364 @@
+/* metrics-adapter: flags, wiring and signals. The only file that knows every module. */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "backend/demo.h"
+#include "base/err.h"
+#include "base/flag.h"
+#include "base/limits.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+#include "http/server.h"
+#include "net/loop.h"
+#include "tls/keypair.h"
+#include "tls/server.h"
+
+#ifndef MA_VERSION
+#define MA_VERSION "0.0.0"
+#endif
+#ifndef MA_GIT_COMMIT
+#define MA_GIT_COMMIT "unknown"
+#endif
+
+/* Everything mutable lives here, made once in main and passed down. */
+struct ma_server {
+    /* flags */
+    long long secure_port;
+    const char *bind_address;
+    const char *tls_cert_file, *tls_key_file, *cert_dir;
+    struct ma_flag_list tls_sans;
+    long long max_header_bytes, max_line_bytes, max_conns;
+    int64_t header_timeout_ms, idle_timeout_ms, handshake_timeout_ms, shutdown_grace_ms;
+    long long verbosity;
+    int demo, version;
+    long long demo_time, demo_pods;
+    int64_t demo_slow_delay_ms;
+    /* runtime */
+    struct ma_net_loop *loop;
+    struct ma_tls_server *tls;
+    struct ma_http_server *http;
+    struct ma_api_ctx api;
+    const struct ma_provider_class **provider;
+    int sigfd;
+    int stopping;
+    int64_t stop_deadline;
+    struct stat cert_st, key_st;
+};
+
+#define SEC 1000LL
+#define DAY (86400 * SEC)
+
+static const char usage_intro[] =
+    "metrics-adapter " MA_VERSION ": Kubernetes custom and external metrics API server\n"
+    "(custom.metrics.k8s.io v1beta1/v1beta2, external.metrics.k8s.io v1beta1).\n\n"
+    "Usage: metrics-adapter --demo [flags]\n\nFlags:\n";
+
+static size_t make_flags(struct ma_server *s, struct ma_flag *f)
+{
+    size_t n = 0;
+
+#define FLAG(...) f[n++] = (struct ma_flag){__VA_ARGS__}
+    FLAG("secure-port", MA_FLAG_INT, &s->secure_port, "port to serve HTTPS on", 1, 65535);
+    FLAG("bind-address", MA_FLAG_STRING, &s->bind_address,
+         "IP address to listen on (\"::\" for all IPv6 and IPv4)");
+    FLAG("tls-cert-file", MA_FLAG_STRING, &s->tls_cert_file,
+         "PEM certificate chain for serving (leaf first); reloaded on SIGHUP and on change");
+    FLAG("tls-private-key-file", MA_FLAG_STRING, &s->tls_key_file,
+         "PEM private key matching --tls-cert-file (RSA >= 2048, EC P-256 or P-384)");
+    FLAG("cert-dir", MA_FLAG_STRING, &s->cert_dir,
+         "write the generated self-signed certificate and key here (apiserver.crt/.key)");
+    FLAG("tls-san", MA_FLAG_LIST, &s->tls_sans,
+         "extra DNS name or IP for the generated certificate (repeatable)");
+    FLAG("max-header-bytes", MA_FLAG_INT, &s->max_header_bytes,
+         "largest request head accepted; larger ones get 431", 1024, 16 << 20);
+    FLAG("max-request-line-bytes", MA_FLAG_INT, &s->max_line_bytes,
+         "longest request line accepted; longer ones get 414", 256, 16 << 20);
+    FLAG("header-timeout", MA_FLAG_DURATION, &s->header_timeout_ms,
+         "time allowed to send a whole request head", 100, DAY);
+    FLAG("idle-timeout", MA_FLAG_DURATION, &s->idle_timeout_ms,
+         "close keep-alive connections idle this long", 100, DAY);
+    FLAG("handshake-timeout", MA_FLAG_DURATION, &s->handshake_timeout_ms,
+         "time allowed for the TLS handshake", 100, DAY);
+    FLAG("max-connections", MA_FLAG_INT, &s->max_conns, "connections served at once", 1,
+         1000000);
+    FLAG("shutdown-grace", MA_FLAG_DURATION, &s->shutdown_grace_ms,
+         "on SIGTERM, time given to in-flight requests", 0, DAY);
+    FLAG("v", MA_FLAG_INT, &s->verbosity, "log verbosity (4: one line per request)", 0, 10);
+    FLAG("demo", MA_FLAG_BOOL, &s->demo, "serve the embedded demo backend (no cluster needed)");
+    FLAG("demo-time", MA_FLAG_INT, &s->demo_time,
+         "freeze the demo clock at this Unix time (0: wall clock)", 0, 1LL << 40);
+    FLAG("demo-slow-delay", MA_FLAG_DURATION, &s->demo_slow_delay_ms,
+         "answer delay of the demo_slow_queue external metric", 0, DAY);
+    FLAG("demo-pods", MA_FLAG_INT, &s->demo_pods,
+         "number of demo pods (beyond 5: demo-load-N pods labelled app=demo-load)", 5, 100000);
+    FLAG("version", MA_FLAG_BOOL, &s->version, "print the version and exit");
+#undef FLAG
+    return n;
+}
+
+static void set_defaults(struct ma_server *s)
+{
+    s->secure_port = 6443;
+    s->bind_address = "0.0.0.0";
+    s->max_header_bytes = MA_HTTP_MAX_HEAD_DEFAULT;
+    s->max_line_bytes = MA_HTTP_MAX_LINE_DEFAULT;
+    s->max_conns = MA_NET_MAX_CONNS_DEFAULT;
+    s->header_timeout_ms = MA_HTTP_HEADER_TIMEOUT_DEFAULT_MS;
+    s->idle_timeout_ms = MA_HTTP_IDLE_TIMEOUT_DEFAULT_MS;
+    s->handshake_timeout_ms = MA_TLS_HANDSHAKE_TIMEOUT_DEFAULT_MS;
+    s->shutdown_grace_ms = MA_SHUTDOWN_GRACE_DEFAULT_MS;
+    s->demo_slow_delay_ms = 10 * SEC;
+    s->demo_pods = 5;
+    s->sigfd = -1;
+}
+
+static int bad_flag(const char *why)
+{
+    fprintf(stderr, "metrics-adapter: %s (see --help)\n", why);
+    return 2;
+}
+
+static int is_ip_literal(const char *s)
+{
+    unsigned char tmp[sizeof(struct in6_addr)];
+
+    return inet_pton(AF_INET, s, tmp) == 1 || inet_pton(AF_INET6, s, tmp) == 1;
+}
+
+/* Flag combinations that parse but make no sense. NULL when fine. */
+static const char *check_flags(const struct ma_server *s)
+{
+    if (!s->demo)
+        return "no backend configured: use --demo";
+    if ((s->tls_cert_file == NULL) != (s->tls_key_file == NULL))
+        return "--tls-cert-file and --tls-private-key-file must be given together";
+    if (s->max_line_bytes > s->max_header_bytes)
+        return "--max-request-line-bytes must not exceed --max-header-bytes";
+    if (s->tls_sans.n > MA_TLS_MAX_SANS)
+        return "too many --tls-san values";
+    if (!is_ip_literal(s->bind_address))
+        return "invalid value for --bind-address: not an IPv4 or IPv6 address";
+    return NULL;
+}
+
+/* ---- certificates ------------------------------------------------------------------------ */
+
+static struct ma_tls_keypair *load_keypair(struct ma_server *s, struct ma_errmsg *em)
+{
+    struct ma_tls_keypair *kp = ma_xcalloc(1, sizeof *kp);
+
+    if (s->tls_cert_file != NULL) {
+        if (ma_tls_keypair_load_pem_files(kp, s->tls_cert_file, s->tls_key_file, em) != MA_OK)
+            goto fail;
+        stat(s->tls_cert_file, &s->cert_st);
+        stat(s->tls_key_file, &s->key_st);
+        return kp;
+    }
+    if (ma_tls_keypair_selfsigned(kp, s->tls_sans.items, s->tls_sans.n, ma_time_wall(), em) !=
+        MA_OK)
+        goto fail;
+    if (s->cert_dir != NULL && ma_tls_keypair_write_pem_files(kp, s->cert_dir, em) != MA_OK) {
+        ma_tls_keypair_free(kp);
+        goto fail;
+    }
+    return kp;
+fail:
+    free(kp);
+    return NULL;
+}
+
+static void reload_certs(struct ma_server *s, const char *why)
+{
+    struct ma_errmsg em;
+    struct ma_tls_keypair *kp;
+
+    if (s->tls_cert_file == NULL)
+        return;
+    kp = load_keypair(s, &em);
+    if (kp == NULL) {
+        MA_LOG_E("certificate reload (%s) failed, keeping the current one: %s", why, em.msg);
+        return;
+    }
+    ma_tls_server_set_keypair(s->tls, kp);
+    MA_LOG_I("reloaded serving certificate from %s (%s)", s->tls_cert_file, why);
+}
+
+static int file_changed(const char *path, const struct stat *old)
+{
+    struct stat st;
+
+    /* Secret volumes swap a symlink (..data): stat follows it, so inode or mtime changes */
+    if (stat(path, &st) != 0)
+        return 0;
+    return st.st_ino != old->st_ino || st.st_mtime != old->st_mtime || st.st_size != old->st_size;
+}
+
+static int64_t watch_certs(struct ma_net_loop *loop, void *arg)
+{
+    struct ma_server *s = arg;
+
+    (void)loop;
+    if (file_changed(s->tls_cert_file, &s->cert_st) || file_changed(s->tls_key_file, &s->key_st))
+        reload_certs(s, "files changed");
+    return 2 * SEC;
+}
+
+/* ---- signals and shutdown ---------------------------------------------------------------- */
+
+static int64_t shutdown_tick(struct ma_net_loop *loop, void *arg)
+{
+    struct ma_server *s = arg;
+
+    if (ma_http_server_conns(s->http) == 0) {
+        ma_net_loop_stop(loop);
+        return MA_NET_TIMER_STOP;
+    }
+    if (ma_time_mono_ms() >= s->stop_deadline) {
+        MA_LOG_W("shutdown grace period over: closing %zu connection(s)",
+                 ma_http_server_conns(s->http));
+        ma_net_loop_stop(loop);
+        return MA_NET_TIMER_STOP;
+    }
+    return 50;
+}
+
+static void begin_shutdown(struct ma_server *s, const char *sig)
+{
+    if (s->stopping)
+        return;
+    s->stopping = 1;
+    MA_LOG_I("received %s: shutting down, waiting up to %lld ms for %zu connection(s)", sig,
+             (long long)s->shutdown_grace_ms, ma_http_server_conns(s->http));
+    ma_api_set_shutting_down(&s->api, 1);
+    ma_http_server_shutdown(s->http);
+    s->stop_deadline = ma_time_mono_ms() + s->shutdown_grace_ms;
+    ma_net_loop_add_timer(s->loop, 0, shutdown_tick, s);
+}
+
+static void on_signal(struct ma_net_loop *loop, int fd, unsigned events, void *arg)
+{
+    struct ma_server *s = arg;
+    struct signalfd_siginfo si;
+
+    (void)loop;
+    (void)events;
+    while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (si.ssi_signo == SIGHUP)
+            reload_certs(s, "SIGHUP");
+        else
+            begin_shutdown(s, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    }
+}
+
+/* Signals arrive through a signalfd on the loop: no handler runs asynchronously at all. */
+static int setup_signals(struct ma_server *s)
+{
+    sigset_t set;
+
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+        return MA_ERR_IO;
+    s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (s->sigfd < 0)
+        return MA_ERR_IO;
+    return ma_net_loop_watch(s->loop, s->sigfd, MA_NET_READABLE, on_signal, s);
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+static int serve(struct ma_server *s)
+{
+    struct ma_http_server_config hc = {0};
+    struct ma_backend_demo_config dc = {0};
+    struct ma_tls_keypair *kp;
+    struct ma_errmsg em;
+
+    s->loop = ma_net_loop_new((int)s->max_conns + 64);
+    if (s->loop == NULL || setup_signals(s) != MA_OK) {
+        MA_LOG_E("cannot set up the event loop: %s", strerror(errno));
+        return 1;
+    }
+    kp = load_keypair(s, &em);
+    if (kp == NULL) {
+        MA_LOG_E("serving certificate: %s", em.msg);
+        return 1;
+    }
+    s->tls = ma_tls_server_new(kp);
+    dc.fixed_time = s->demo_time;
+    dc.slow_delay_ms = s->demo_slow_delay_ms;
+    dc.num_pods = (int)s->demo_pods;
+    s->provider = ma_backend_demo_new(s->loop, &dc);
+    ma_api_init(&s->api, s->provider);
+    hc.limits.max_head = (size_t)s->max_header_bytes;
+    hc.limits.max_line = (size_t)s->max_line_bytes;
+    hc.handshake_timeout_ms = s->handshake_timeout_ms;
+    hc.header_timeout_ms = s->header_timeout_ms;
+    hc.idle_timeout_ms = s->idle_timeout_ms;
+    hc.handler = ma_api_handle;
+    hc.handler_ctx = &s->api;
+    s->http = ma_http_server_new(s->loop, &hc, s->tls);
+    if (ma_http_server_listen(s->http, s->bind_address, (int)s->secure_port, (int)s->max_conns,
+                              &em) != MA_OK) {
+        MA_LOG_E("%s", em.msg);
+        return 1;
+    }
+    if (s->tls_cert_file != NULL)
+        ma_net_loop_add_timer(s->loop, 2 * SEC, watch_certs, s);
+    MA_LOG_W("demo backend: serving synthetic metrics; authorization is AlwaysAllow (local use only)");
+    MA_LOG_I("metrics-adapter %s serving on https://%s%s%s:%lld", MA_VERSION,
+             strchr(s->bind_address, ':') ? "[" : "", s->bind_address,
+             strchr(s->bind_address, ':') ? "]" : "", s->secure_port);
+    if (ma_net_loop_run(s->loop) != MA_OK) {
+        MA_LOG_E("event loop failed: %s", strerror(errno));
+        return 1;
+    }
+    MA_LOG_I("stopped");
+    ma_http_server_free(s->http);
+    ma_backend_demo_free(s->provider);
+    ma_tls_server_free(s->tls);
+    ma_net_loop_free(s->loop);
+    free(s->tls_sans.items);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct ma_server srv;
+    struct ma_flag flags[32];
+    struct ma_errmsg em;
+    size_t nflags;
+    const char *why;
+    int r;
+
+    set_defaults(&srv);
+    nflags = make_flags(&srv, flags);
+    r = ma_flag_parse(flags, nflags, argc, argv, &em);
+    if (r == MA_ERR_NOTFOUND) {
+        ma_flag_usage(1, usage_intro, flags, nflags);
+        return 0;
+    }
+    if (r != MA_OK)
+        return bad_flag(em.msg);
+    if (srv.version) {
+        printf("metrics-adapter v%s (commit %s)\n", MA_VERSION, MA_GIT_COMMIT);
+        return 0;
+    }
+    why = check_flags(&srv);
+    if (why != NULL)
+        return bad_flag(why);
+    ma_log_set_verbosity((int)srv.verbosity);
+    return serve(&srv);
+}

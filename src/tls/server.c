@@ -1,0 +1,504 @@
+#include "tls/server.h"
+
+#include <bearssl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "net/loop.h"
+#include "tls/keypair.h"
+#include "tls/rand.h"
+
+/* Go's TLS 1.2 defaults, minus CBC and RSA key exchange (spec section 6): kube-apiserver offers
+ * these first, Python and curl offer them too. The client's order decides among them. */
+static const uint16_t suites[] = {
+    BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,       BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+
+/* We only ever speak HTTP/1.1: offering just this name makes BearSSL select it when the client
+ * lists it (Go lists "h2" first) and select nothing otherwise; it never picks h2. */
+static const char *alpn_names[] = {"http/1.1"};
+
+/* Session cache shared by all connections: 100 bytes per session in BearSSL. */
+#define SESSION_CACHE_BYTES (16 * 1024)
+
+/* A certificate/key pair plus the handshakes still using it (a reload must not free a pair that
+ * an in-flight handshake points to). */
+struct cred {
+    struct ma_tls_keypair *kp;
+    int refs;
+};
+
+struct ma_tls_server {
+    struct cred *cur;
+    br_ssl_session_cache_lru cache;
+    unsigned char cache_mem[SESSION_CACHE_BYTES];
+};
+
+/* X.509 "engine" for client certificates. BearSSL asks the engine for the client's public key to
+ * check CertificateVerify; a full validation against client CAs belongs to the authentication
+ * layer (issue 5), which must answer 401 rather than tear the handshake down. So this engine
+ * decodes the leaf, returns its key, records the chain, and never fails the handshake on trust. */
+struct recorder {
+    const br_x509_class *vtable;
+    br_x509_decoder_context *dec; /* only while a chain is being received */
+    unsigned char *leaf;
+    size_t leaf_len, leaf_cap, ncerts;
+    br_x509_pkey pkey;
+    unsigned char key_data[BR_X509_BUFSIZE_KEY];
+    int have_key;
+};
+
+struct tls_conn {
+    const struct ma_net_conn_class *vtable;
+    int fd;
+    unsigned want;
+    int eof;
+    struct ma_tls_server *srv;
+    struct cred *cred; /* held until the handshake completes */
+    struct recorder rec;
+    struct ma_tls_peer peer;
+    char errtext[32];
+    br_ssl_server_context sc;
+    /* BIDI buffer: requests can arrive (pipelining) while a response is being sent */
+    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+#define CONN(c) ((struct tls_conn *)(void *)(c))
+
+/* ---- client certificate recorder --------------------------------------------------------- */
+
+static void rec_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+    struct recorder *r = (struct recorder *)(void *)ctx;
+
+    (void)server_name;
+    r->ncerts = 0;
+    r->leaf_len = 0;
+    r->have_key = 0;
+    if (r->dec == NULL)
+        r->dec = ma_xmalloc(sizeof *r->dec);
+}
+
+static void rec_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+    struct recorder *r = (struct recorder *)(void *)ctx;
+
+    if (r->ncerts == 0) {
+        br_x509_decoder_init(r->dec, NULL, NULL);
+        /* the leaf is kept for the authentication layer; 64 KiB bounds a hostile peer */
+        if (length <= 65536 && length > r->leaf_cap) {
+            r->leaf = ma_xrealloc(r->leaf, length);
+            r->leaf_cap = length;
+        }
+    }
+}
+
+static void rec_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+    struct recorder *r = (struct recorder *)(void *)ctx;
+
+    if (r->ncerts != 0)
+        return;
+    br_x509_decoder_push(r->dec, buf, len);
+    if (r->leaf_len + len <= r->leaf_cap) {
+        memcpy(r->leaf + r->leaf_len, buf, len);
+        r->leaf_len += len;
+    }
+}
+
+static void rec_end_cert(const br_x509_class **ctx)
+{
+    struct recorder *r = (struct recorder *)(void *)ctx;
+
+    if (r->ncerts++ != 0)
+        return;
+    {
+        br_x509_pkey *pk = br_x509_decoder_get_pkey(r->dec);
+
+        if (pk == NULL || br_x509_decoder_last_error(r->dec) != 0)
+            return;
+        /* copy the key out of the decoder, which is freed after the chain */
+        r->pkey = *pk;
+        if (pk->key_type == BR_KEYTYPE_RSA &&
+            pk->key.rsa.nlen + pk->key.rsa.elen <= sizeof r->key_data) {
+            memcpy(r->key_data, pk->key.rsa.n, pk->key.rsa.nlen);
+            memcpy(r->key_data + pk->key.rsa.nlen, pk->key.rsa.e, pk->key.rsa.elen);
+            r->pkey.key.rsa.n = r->key_data;
+            r->pkey.key.rsa.e = r->key_data + pk->key.rsa.nlen;
+            r->have_key = 1;
+        } else if (pk->key_type == BR_KEYTYPE_EC && pk->key.ec.qlen <= sizeof r->key_data) {
+            memcpy(r->key_data, pk->key.ec.q, pk->key.ec.qlen);
+            r->pkey.key.ec.q = r->key_data;
+            r->have_key = 1;
+        }
+    }
+}
+
+static unsigned rec_end_chain(const br_x509_class **ctx)
+{
+    struct recorder *r = (struct recorder *)(void *)ctx;
+
+    free(r->dec);
+    r->dec = NULL;
+    return r->have_key ? 0 : BR_ERR_X509_UNSUPPORTED;
+}
+
+static const br_x509_pkey *rec_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+    struct recorder *r = (struct recorder *)(void *)ctx;
+
+    if (usages != NULL)
+        *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+    return r->have_key ? &r->pkey : NULL;
+}
+
+static const br_x509_class recorder_vtable = {
+    sizeof(struct recorder), rec_start_chain, rec_start_cert, rec_append,
+    rec_end_cert,            rec_end_chain,   rec_get_pkey,
+};
+
+/* ---- credentials ------------------------------------------------------------------------- */
+
+static void cred_release(struct cred *c)
+{
+    if (c != NULL && --c->refs == 0) {
+        ma_tls_keypair_free(c->kp);
+        free(c->kp);
+        free(c);
+    }
+}
+
+/* see tls/server.h */
+struct ma_tls_server *ma_tls_server_new(struct ma_tls_keypair *kp)
+{
+    struct ma_tls_server *s = ma_xcalloc(1, sizeof *s);
+
+    br_ssl_session_cache_lru_init(&s->cache, s->cache_mem, sizeof s->cache_mem);
+    ma_tls_server_set_keypair(s, kp);
+    return s;
+}
+
+/* see tls/server.h */
+void ma_tls_server_set_keypair(struct ma_tls_server *s, struct ma_tls_keypair *kp)
+{
+    struct cred *c = ma_xcalloc(1, sizeof *c);
+
+    c->kp = kp;
+    c->refs = 1;
+    cred_release(s->cur);
+    s->cur = c;
+}
+
+/* see tls/server.h */
+void ma_tls_server_free(struct ma_tls_server *s)
+{
+    if (s == NULL)
+        return;
+    cred_release(s->cur);
+    free(s);
+}
+
+/* ---- engine setup ------------------------------------------------------------------------ */
+
+static void setup_engine(struct tls_conn *c)
+{
+    br_ssl_server_context *sc = &c->sc;
+    br_ssl_engine_context *eng = &sc->eng;
+    struct ma_tls_keypair *kp = c->cred->kp;
+    /* a non-NULL, empty list of CA names makes BearSSL send CertificateRequest (any CA) */
+    static const br_x500_name no_names[1];
+
+    br_ssl_server_zero(sc);
+    br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
+    br_ssl_engine_set_ec(eng, &br_ec_all_m15);
+    br_ssl_engine_set_hash(eng, br_sha1_ID, &br_sha1_vtable);
+    br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
+    br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
+    br_ssl_engine_set_hash(eng, br_sha512_ID, &br_sha512_vtable);
+    br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+    br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+    br_ssl_engine_set_default_aes_gcm(eng);
+    br_ssl_engine_set_default_chapol(eng);
+    br_ssl_engine_set_default_ecdsa(eng);
+    br_ssl_engine_set_default_rsavrfy(eng);
+    if (kp->key_type == BR_KEYTYPE_RSA)
+        br_ssl_server_set_single_rsa(sc, kp->chain, kp->chain_len, &kp->rsa, BR_KEYTYPE_SIGN,
+                                     br_rsa_private_get_default(), br_rsa_pkcs1_sign_get_default());
+    else
+        br_ssl_server_set_single_ec(sc, kp->chain, kp->chain_len, &kp->ec, BR_KEYTYPE_SIGN,
+                                    BR_KEYTYPE_EC, br_ec_get_default(),
+                                    br_ecdsa_sign_asn1_get_default());
+    br_ssl_engine_set_protocol_names(eng, alpn_names, 1);
+    br_ssl_server_set_cache(sc, &c->srv->cache.vtable);
+    c->rec.vtable = &recorder_vtable;
+    br_ssl_engine_set_x509(eng, &c->rec.vtable);
+    br_ssl_server_set_trust_anchor_names(sc, no_names, 0);
+    br_ssl_engine_set_all_flags(eng, BR_OPT_TOLERATE_NO_CLIENT_AUTH | BR_OPT_NO_RENEGOTIATION);
+    br_ssl_engine_set_buffer(eng, c->iobuf, sizeof c->iobuf, 1);
+}
+
+/* ---- record pump ------------------------------------------------------------------------- */
+
+/* Once the handshake is over: drop the credential reference and publish peer facts. */
+static void check_handshake(struct tls_conn *c)
+{
+    if (c->cred == NULL || (br_ssl_engine_current_state(&c->sc.eng) & BR_SSL_SENDAPP) == 0)
+        return;
+    cred_release(c->cred);
+    c->cred = NULL;
+    if (c->rec.have_key && c->rec.ncerts > 0) {
+        c->peer.cert_presented = 1;
+        c->peer.leaf_der = c->rec.leaf_len ? c->rec.leaf : NULL;
+        c->peer.leaf_len = c->rec.leaf_len;
+        c->peer.chain_len = c->rec.ncerts;
+    }
+}
+
+/* Write pending records to the socket. MA_OK: nothing left; MA_ERR_PARTIAL: socket full. */
+static int push_records(struct tls_conn *c)
+{
+    br_ssl_engine_context *eng = &c->sc.eng;
+
+    while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
+        size_t len;
+        unsigned char *p = br_ssl_engine_sendrec_buf(eng, &len);
+        ssize_t n = write(c->fd, p, len);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                c->want = MA_NET_WRITABLE;
+                return MA_ERR_PARTIAL;
+            }
+            br_ssl_engine_close(eng);
+            return MA_ERR_IO;
+        }
+        br_ssl_engine_sendrec_ack(eng, (size_t)n);
+    }
+    return MA_OK;
+}
+
+/* Read one chunk of records from the socket into the engine. */
+static int pull_records(struct tls_conn *c)
+{
+    br_ssl_engine_context *eng = &c->sc.eng;
+    size_t len;
+    unsigned char *p = br_ssl_engine_recvrec_buf(eng, &len);
+    ssize_t n;
+
+    for (;;) {
+        n = read(c->fd, p, len);
+        if (n >= 0 || errno != EINTR)
+            break;
+    }
+    if (n == 0) {
+        c->eof = 1;
+        return 0;
+    }
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->want = MA_NET_READABLE;
+            return MA_ERR_PARTIAL;
+        }
+        return MA_ERR_IO;
+    }
+    br_ssl_engine_recvrec_ack(eng, (size_t)n);
+    return 1;
+}
+
+static int conn_read(const struct ma_net_conn_class **cc, void *buf, size_t len)
+{
+    struct tls_conn *c = CONN(cc);
+    br_ssl_engine_context *eng = &c->sc.eng;
+
+    for (;;) {
+        unsigned st = br_ssl_engine_current_state(eng);
+        int r;
+
+        if (st == BR_SSL_CLOSED)
+            return br_ssl_engine_last_error(eng) == BR_ERR_OK ? 0 : MA_ERR_IO;
+        if (st & BR_SSL_SENDREC) {
+            r = push_records(c);
+            if (r != MA_OK)
+                return r;
+            continue;
+        }
+        check_handshake(c);
+        if (st & BR_SSL_RECVAPP) {
+            size_t avail;
+            unsigned char *p = br_ssl_engine_recvapp_buf(eng, &avail);
+
+            if (avail > len)
+                avail = len;
+            memcpy(buf, p, avail);
+            br_ssl_engine_recvapp_ack(eng, avail);
+            return (int)avail;
+        }
+        if (st & BR_SSL_RECVREC) {
+            if (c->eof)
+                return 0; /* TCP EOF without close_notify: the peer is gone all the same */
+            r = pull_records(c);
+            if (r <= 0)
+                return r;
+            continue;
+        }
+        /* nothing to read until the peer sends more */
+        c->want = MA_NET_READABLE;
+        return MA_ERR_PARTIAL;
+    }
+}
+
+static int conn_write(const struct ma_net_conn_class **cc, const void *buf, size_t len)
+{
+    struct tls_conn *c = CONN(cc);
+    br_ssl_engine_context *eng = &c->sc.eng;
+
+    for (;;) {
+        unsigned st = br_ssl_engine_current_state(eng);
+        int r;
+
+        if (st == BR_SSL_CLOSED)
+            return MA_ERR_IO;
+        if (st & BR_SSL_SENDAPP) {
+            size_t avail;
+            unsigned char *p = br_ssl_engine_sendapp_buf(eng, &avail);
+
+            if (avail > len)
+                avail = len;
+            memcpy(p, buf, avail);
+            br_ssl_engine_sendapp_ack(eng, avail);
+            return (int)avail;
+        }
+        if (st & BR_SSL_SENDREC) {
+            r = push_records(c);
+            if (r != MA_OK)
+                return r;
+            continue;
+        }
+        /* handshake still needs input before application data can flow */
+        if (st & BR_SSL_RECVREC) {
+            r = pull_records(c);
+            if (r == 0)
+                return MA_ERR_IO;
+            if (r < 0)
+                return r;
+            continue;
+        }
+        c->want = MA_NET_READABLE;
+        return MA_ERR_PARTIAL;
+    }
+}
+
+static int conn_flush(const struct ma_net_conn_class **cc)
+{
+    struct tls_conn *c = CONN(cc);
+
+    br_ssl_engine_flush(&c->sc.eng, 0);
+    if (br_ssl_engine_current_state(&c->sc.eng) == BR_SSL_CLOSED)
+        return MA_ERR_IO;
+    return push_records(c);
+}
+
+static unsigned conn_want(const struct ma_net_conn_class **cc)
+{
+    return CONN(cc)->want;
+}
+
+static int conn_pending(const struct ma_net_conn_class **cc)
+{
+    return (br_ssl_engine_current_state(&CONN(cc)->sc.eng) & BR_SSL_RECVAPP) != 0;
+}
+
+static void conn_close(const struct ma_net_conn_class **cc)
+{
+    struct tls_conn *c = CONN(cc);
+
+    /* close_notify is a courtesy: one non-blocking attempt, no waiting for the peer's */
+    if (br_ssl_engine_current_state(&c->sc.eng) != BR_SSL_CLOSED) {
+        br_ssl_engine_close(&c->sc.eng);
+        push_records(c);
+    }
+    close(c->fd);
+    cred_release(c->cred);
+    free(c->rec.dec);
+    free(c->rec.leaf);
+    free(c);
+}
+
+static int conn_established(const struct ma_net_conn_class **cc)
+{
+    return CONN(cc)->cred == NULL;
+}
+
+static const struct ma_tls_peer *conn_peer(const struct ma_net_conn_class **cc)
+{
+    return &CONN(cc)->peer;
+}
+
+static const char *conn_last_error(const struct ma_net_conn_class **cc)
+{
+    struct tls_conn *c = CONN(cc);
+    int err = br_ssl_engine_last_error(&c->sc.eng);
+
+    if (err == BR_ERR_OK)
+        return "";
+    snprintf(c->errtext, sizeof c->errtext, "BearSSL error %d", err);
+    return c->errtext;
+}
+
+static const struct ma_net_conn_class tls_conn_vtable = {
+    conn_read,        conn_write, conn_flush,      conn_want, conn_pending,
+    conn_established, conn_peer,  conn_last_error, conn_close,
+};
+
+/* see tls/server.h */
+const struct ma_net_conn_class **ma_tls_server_accept(struct ma_tls_server *s, int fd,
+                                                      struct ma_errmsg *em)
+{
+    struct tls_conn *c = ma_xmalloc(sizeof *c);
+    unsigned char seed[32];
+
+    /* only the header fields need zeroing: BearSSL initialises its context, and the I/O buffer
+     * must stay untouched so idle connections do not pull its pages into RSS */
+    memset(c, 0, offsetof(struct tls_conn, sc));
+    c->vtable = &tls_conn_vtable;
+    c->fd = fd;
+    c->srv = s;
+    c->want = MA_NET_READABLE;
+    c->cred = s->cur;
+    c->cred->refs++;
+    setup_engine(c);
+    if (ma_tls_random(seed, sizeof seed) != MA_OK) {
+        ma_errmsg_set(em, "no entropy for TLS: getrandom failed");
+        goto fail;
+    }
+    br_ssl_engine_inject_entropy(&c->sc.eng, seed, sizeof seed);
+    if (!br_ssl_server_reset(&c->sc)) {
+        ma_errmsg_set(em, "TLS engine reset failed: BearSSL error %d",
+                      br_ssl_engine_last_error(&c->sc.eng));
+        goto fail;
+    }
+    return &c->vtable;
+fail:
+    conn_close(&c->vtable);
+    return NULL;
+}
+
+/* see tls/server.h */
+unsigned ma_tls_conn_suite(const struct ma_net_conn_class **cc)
+{
+    br_ssl_session_parameters sp;
+
+    br_ssl_engine_get_session_parameters(&CONN(cc)->sc.eng, &sp);
+    return sp.cipher_suite;
+}
