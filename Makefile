@@ -13,6 +13,12 @@ FUZZ_CC     ?= clang
 VERSION     := $(shell cat VERSION)
 GIT_COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
+# Objects that embed the commit are rebuilt when HEAD moves (make only sees file times): the stamp
+# file is rewritten only when its content would change.
+GIT_STAMP := build/git-commit
+$(shell mkdir -p build; echo '$(GIT_COMMIT)' | cmp -s - $(GIT_STAMP) || echo '$(GIT_COMMIT)' > $(GIT_STAMP))
+COMMIT_USERS := main api/health
+
 SRC     := $(shell find src -name '*.c' | LC_ALL=C sort)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
 BR_SRC  := $(sort $(wildcard $(BEARSSL_DIR)/src/*/*.c))
@@ -30,6 +36,8 @@ PROD_BR_OBJ := $(patsubst $(BEARSSL_DIR)/src/%.c,build/musl/br/%.o,$(BR_SRC))
 PROD_OBJ    := $(patsubst src/%.c,build/musl/obj/%.o,$(SRC))
 
 all: build/metrics-adapter
+
+$(foreach u,$(COMMIT_USERS),build/musl/obj/$(u).o build/host/obj/$(u).o build/fuzz/obj/$(u).o): $(GIT_STAMP)
 
 build/musl/br/%.o: $(BEARSSL_DIR)/src/%.c
 	@mkdir -p $(dir $@)

@@ -1,6 +1,5 @@
 #include "api/custom.h"
 
-#include "api/fieldsel.h"
 #include "api/req.h"
 #include "base/log.h"
 #include "base/time.h"
@@ -148,31 +147,6 @@ static void answer_list(struct ma_api_req *r)
 
 /* ---- the request ----------------------------------------------------------------------------- */
 
-/* fieldSelector (spec 1.3). The {name} it must match is the route's name parameter, which for
- * P/namespaces/{ns}/metrics/{name} is the metric (custom-metrics-apiserver's route template). */
-static int check_fields(struct ma_api_req *r)
-{
-    const struct ma_api_route *rt = &r->route;
-    struct ma_errmsg em;
-    const char *sel, *name;
-    char *scratch;
-    int rc = ma_api_req_param(r, "fieldSelector", &sel);
-
-    if (rc <= 0)
-        return rc;
-    name = ma_api_req_strdup(r, rt->ns_metric ? rt->metric : rt->name);
-    scratch = ma_arena_alloc(r->ex->arena, strlen(sel) + 1);
-    if (name == NULL || scratch == NULL) {
-        ma_api_req_fail(r, 500, "request arena exhausted");
-        return -1;
-    }
-    if (ma_api_fieldsel_check(sel, name, scratch, &em) < 0) {
-        ma_api_req_fail(r, 400, "%s", em.msg);
-        return -1;
-    }
-    return 0;
-}
-
 /* Fill q's strings from the route; 0 when the arena is full. */
 static int fill_query(struct ma_api_req *r)
 {
@@ -197,9 +171,12 @@ void ma_api_custom_answer(struct ma_api_req *r)
 {
     struct ma_kube_selector *sel, *msel;
 
-    /* labelSelector is parsed (so errors are 400) even where it is then ignored: named objects */
+    /* labelSelector is parsed (so errors are 400) even where it is then ignored: named objects.
+     * The name a fieldSelector must match is the route's name parameter, which for
+     * P/namespaces/{ns}/metrics/{name} is the metric (custom-metrics-apiserver's template). */
     if (ma_api_req_selector(r, "labelSelector", &sel) < 0 ||
-        ma_api_req_selector(r, "metricLabelSelector", &msel) < 0 || check_fields(r) < 0)
+        ma_api_req_selector(r, "metricLabelSelector", &msel) < 0 ||
+        ma_api_req_fields(r, r->route.ns_metric ? r->route.metric : r->route.name) < 0)
         return;
     memset(&r->q, 0, sizeof r->q);
     if (!fill_query(r)) {

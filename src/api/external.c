@@ -1,6 +1,5 @@
 #include "api/external.h"
 
-#include "api/fieldsel.h"
 #include "api/req.h"
 #include "base/log.h"
 #include "base/time.h"
@@ -106,35 +105,15 @@ static void answer_list(struct ma_api_req *r)
     ma_api_req_end(r, &w, 200);
 }
 
-/* A list request: fieldSelector only has to parse and name known fields (spec 1.3). */
-static int check_fields(struct ma_api_req *r)
-{
-    struct ma_errmsg em;
-    const char *sel;
-    char *scratch;
-    int rc = ma_api_req_param(r, "fieldSelector", &sel);
-
-    if (rc <= 0)
-        return rc;
-    scratch = ma_arena_alloc(r->ex->arena, strlen(sel) + 1);
-    if (scratch == NULL) {
-        ma_api_req_fail(r, 500, "request arena exhausted");
-        return -1;
-    }
-    if (ma_api_fieldsel_check(sel, NULL, scratch, &em) < 0) {
-        ma_api_req_fail(r, 400, "%s", em.msg);
-        return -1;
-    }
-    return 0;
-}
-
 /* see api/external.h */
 void ma_api_external_answer(struct ma_api_req *r)
 {
     struct ma_kube_selector *sel;
     struct ma_prov_query *q = &r->q;
 
-    if (ma_api_req_selector(r, "labelSelector", &sel) < 0 || check_fields(r) < 0)
+    /* a list request: a fieldSelector only has to parse and name known fields */
+    if (ma_api_req_selector(r, "labelSelector", &sel) < 0 ||
+        ma_api_req_fields(r, ma_str_make(NULL, 0)) < 0)
         return;
     memset(q, 0, sizeof *q);
     q->kind = MA_PROV_EXTERNAL;

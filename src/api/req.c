@@ -1,6 +1,7 @@
 #include "api/req.h"
 
 #include "api/api.h"
+#include "api/fieldsel.h"
 #include "base/log.h"
 #include "http/server.h"
 #include "http/url.h"
@@ -61,6 +62,30 @@ int ma_api_req_selector(struct ma_api_req *r, const char *key, struct ma_kube_se
     }
     if ((*sel)->num_reqs == 0)
         *sel = NULL;
+    return 0;
+}
+
+/* see api/req.h */
+int ma_api_req_fields(struct ma_api_req *r, struct ma_str name)
+{
+    struct ma_errmsg em;
+    const char *sel, *cname = NULL;
+    char *scratch;
+    int rc = ma_api_req_param(r, "fieldSelector", &sel);
+
+    if (rc <= 0)
+        return rc;
+    scratch = ma_arena_alloc(r->ex->arena, strlen(sel) + 1);
+    if (name.p != NULL)
+        cname = ma_api_req_strdup(r, name);
+    if (scratch == NULL || (name.p != NULL && cname == NULL)) {
+        ma_api_req_fail(r, 500, "request arena exhausted");
+        return -1;
+    }
+    if (ma_api_fieldsel_check(sel, cname, scratch, &em) < 0) {
+        ma_api_req_fail(r, 400, "%s", em.msg);
+        return -1;
+    }
     return 0;
 }
 

@@ -36,6 +36,11 @@ int ma_api_req_param(struct ma_api_req *r, const char *key, const char **value);
  * after answering 400 BadRequest with the parser's message. */
 int ma_api_req_selector(struct ma_api_req *r, const char *key, struct ma_kube_selector **sel);
 
+/* Check the fieldSelector parameter (ma_api_fieldsel_check) for a request naming object `name`,
+ * or for a list request when name.p is NULL. Returns 0, or -1 after answering 400 (500 when the
+ * arena is full). */
+int ma_api_req_fields(struct ma_api_req *r, struct ma_str name);
+
 /* Copy s into the arena as a C string; NULL when the arena is full. */
 char *ma_api_req_strdup(struct ma_api_req *r, struct ma_str s);
 

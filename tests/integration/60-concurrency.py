@@ -2,6 +2,7 @@
 """Concurrency of the single-threaded epoll server: 1,000 idle keep-alive TLS connections do not slow
 a new request down (and cost bounded memory); a pending slow metric (a timer) does not block others."""
 
+import threading
 import time
 
 import harness
@@ -13,6 +14,7 @@ N_IDLE = 1000
 RSS_BOUND_KIB = 64 * 1024  # sanity bound only; the figures are printed
 SLOW_PATH = "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/demo_slow_queue"
 PODS_PATH = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/http_requests_per_second"
+LOAD_PATH = PODS_PATH + "?labelSelector=app%3Ddemo-load"  # 100 items with --demo-pods=105
 DEMO_PODS = ["demo-web-0", "demo-web-1", "demo-web-2", "demo-worker-0", "demo-worker-1"]
 
 
@@ -135,6 +137,62 @@ def concurrent_slow_requests_wait_in_parallel():
     el = [bg.elapsed for bg in bgs]
     note("3 concurrent slow requests (delay 3 s) finished after %s s" % ", ".join("%.2f" % e for e in el))
     assert all(2.8 <= e <= 4.5 for e in el), "elapsed %s, want each ~3 s (timers, not serial)" % el
+    assert a.stop() == 0, "SIGTERM exit status %s" % a.exit_code
+
+
+@test
+def busy_pipelining_clients_do_not_starve_others():
+    # A single-threaded loop must go back to epoll between requests: 4 keep-alive clients that
+    # always have 4 requests queued (HTTP/1.1 pipelining) for the 100-item list must neither hold
+    # off new connections nor each other.
+    n, depth, duration = 4, 4, 3.0
+    a = Adapter("--demo-pods=105", name="busy")
+    a.start()
+    ctx = tls_context(a.cafile)
+    conns = [tlsutil.Conn.open(a.port, ctx) for _ in range(n)]
+    counts, errors = [0] * n, []
+    stop = threading.Event()
+
+    def hammer(i):
+        c = conns[i]
+        try:
+            for _ in range(depth):
+                c.send_request(LOAD_PATH)
+            while not stop.is_set():
+                r = c.read_response(timeout=30.0)
+                if r.status != 200:
+                    raise AssertionError("status %d" % r.status)
+                counts[i] += 1
+                c.send_request(LOAD_PATH)
+        except Exception as e:
+            errors.append("client %d: %s: %s" % (i, type(e).__name__, e))
+
+    threads = [threading.Thread(target=hammer, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    probes = []
+    t0 = time.monotonic()
+    try:
+        while time.monotonic() - t0 < duration:
+            try:
+                dt, r = tlsutil.timed_get(a.port, "/healthz", ctx, timeout=5.0)
+                probes.append(dt if r.status == 200 else float("inf"))
+            except Exception:
+                probes.append(float("inf"))
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30.0)
+        tlsutil.close_all(conns)
+    note("%d pipelining clients (depth %d) completed %s requests in %.1f s" % (
+        n, depth, counts, time.monotonic() - t0))
+    note("/healthz on new connections meanwhile: %s s" % ", ".join(
+        "%.3f" % p if p != float("inf") else ">5 (timeout)" for p in probes))
+    assert not errors, "busy clients failed: %s" % errors[:2]
+    assert max(probes) < 1.0, "a new connection's /healthz took %s s while %d clients were busy" % (
+        "> 5" if max(probes) == float("inf") else "%.3f" % max(probes), n)
+    assert min(counts) >= 0.1 * max(counts), "unfair service between busy clients: %s" % counts
     assert a.stop() == 0, "SIGTERM exit status %s" % a.exit_code
 
 
