@@ -99,7 +99,7 @@ build/fuzz/libma.a: $(FUZZ_OBJ)
 
 build/fuzz/%: tests/fuzz/%.c build/fuzz/libma.a build/host/libbearssl.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -g -O1 $(CPPFLAGS_MA) -DMA_TESTING -o $@ $< \
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -g -O1 $(CPPFLAGS_MA) -DMA_TESTING -Itests/unit -o $@ $< \
 	    build/fuzz/libma.a build/host/libbearssl.a -lm
 
 fuzz: $(FUZZ_BIN)

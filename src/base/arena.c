@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Blocks are chained newest first; the first block allocated (the tail) is kept across resets. */
+/* Blocks are chained newest first; the newest, largest block is kept across resets. */
 struct ma_arena_block {
     struct ma_arena_block *next;
     size_t size, used;
@@ -72,25 +72,19 @@ char *ma_arena_strndup(struct ma_arena *a, const char *s, size_t n)
 /* see base/arena.h */
 void ma_arena_reset(struct ma_arena *a)
 {
-    struct ma_arena_block *b = a->_head;
+    struct ma_arena_block *keep = a->_head, *b;
 
-    if (b == NULL)
+    if (keep == NULL)
         return;
-    while (b->next != NULL) {
+    /* blocks double in size, so the newest (the head) is the largest */
+    for (b = keep->next; b != NULL;) {
         struct ma_arena_block *next = b->next;
 
         free(b);
         b = next;
     }
-    /* b is the first (smallest) block: keep it only if small, so one huge request does not pin
-     * memory on an idle connection */
-    if (b->size > FIRST_BLOCK) {
-        free(b);
-        b = NULL;
-    } else {
-        b->used = 0;
-    }
-    a->_head = b;
+    keep->next = NULL;
+    keep->used = 0;
     a->_used_total = 0;
 }
 

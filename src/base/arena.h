@@ -18,8 +18,8 @@ void ma_arena_init(struct ma_arena *a, size_t cap);
 void *ma_arena_alloc(struct ma_arena *a, size_t n);
 /* NUL-terminated copy of s[0..n), or NULL when full. */
 char *ma_arena_strndup(struct ma_arena *a, const char *s, size_t n);
-/* Free every allocation but keep the first block for reuse (the common small request needs no
- * malloc at all). */
+/* Free every allocation but keep the largest block for reuse, so a connection answering the
+ * same kind of request again needs no malloc at all (ma_arena_free releases it when idle). */
 void ma_arena_reset(struct ma_arena *a);
 /* Release all memory. */
 void ma_arena_free(struct ma_arena *a);

@@ -45,6 +45,8 @@ struct ma_http_conn {
     int queued;              /* on the server's ready list */
     unsigned watched;
     int64_t deadline;        /* monotonic ms; 0 = none */
+    int64_t last_active;     /* when the last response finished */
+    int released;            /* idle buffers given back */
     struct ma_http_conn *prev, *next, *ready_next;
 };
 
@@ -66,9 +68,8 @@ struct ma_http_server {
 /* The sweep resolution of every connection deadline; timeouts are seconds long, so 250 ms of
  * slack is invisible while costing one list walk per quarter second. */
 #define SWEEP_MS 250
-/* Buffers above this are released when a connection goes idle, so 1,000 idle connections do
- * not pin the memory of their largest response. */
-#define IDLE_KEEP_BYTES (16 * 1024)
+/* A connection idle this long between requests gives its buffers back (release_idle). */
+#define IDLE_RELEASE_MS 1000
 
 static void run(struct ma_http_conn *c);
 
@@ -204,12 +205,23 @@ static void start_sending(struct ma_http_conn *c, int status, const char *ctype,
     c->deadline = ma_time_mono_ms() + c->srv->cfg.idle_timeout_ms;
 }
 
+/* Run c from the before-sleep hook of the next loop turn. */
+static void queue_ready(struct ma_http_conn *c)
+{
+    struct ma_http_server *s = c->srv;
+
+    if (c->queued)
+        return;
+    c->queued = 1;
+    c->ready_next = s->ready;
+    s->ready = c;
+}
+
 /* see http/server.h */
 void ma_http_respond(struct ma_http_exchange *ex, int status, const char *content_type,
                      const char *extra_headers)
 {
     struct ma_http_conn *c = ex->_conn;
-    struct ma_http_server *s = c->srv;
 
     if (c->body.err) {
         MA_LOG_E("response to %s for %.*s exceeds %d bytes; answering 500", ex->remote,
@@ -222,13 +234,10 @@ void ma_http_respond(struct ma_http_exchange *ex, int status, const char *conten
     }
     ex->on_abort = NULL;
     start_sending(c, status, content_type, extra_headers);
-    if (!c->in_dispatch && !c->queued) {
-        /* called from a timer or backend callback: send from the before-sleep hook, so the
-         * caller never sees the connection freed under it */
-        c->queued = 1;
-        c->ready_next = s->ready;
-        s->ready = c;
-    }
+    /* called from a timer or backend callback: send from the before-sleep hook, so the caller
+     * never sees the connection freed under it */
+    if (!c->in_dispatch)
+        queue_ready(c);
 }
 
 /* A response the server itself makes for a protocol error; the connection closes after it. */
@@ -319,6 +328,7 @@ static int fill(struct ma_http_conn *c)
     }
     n = c->t[0]->read(c->t, c->in.p + c->in.len, c->in.cap - c->in.len);
     if (n > 0) {
+        c->released = 0;
         if (c->in.len == 0)
             c->deadline = ma_time_mono_ms() + c->srv->cfg.header_timeout_ms;
         c->in.len += (size_t)n;
@@ -347,8 +357,9 @@ static void log_request(struct ma_http_conn *c)
             (long long)(us / 1000), (long long)(us % 1000), ex->user ? ex->user : "-", ex->remote);
 }
 
-/* The response is out: recycle per-request memory and go back to reading. 0: continue, -1:
- * connection freed. */
+/* The response is out: recycle per-request memory (keeping it allocated: a busy connection
+ * needs no malloc per request; the sweep releases it once the connection is idle) and go back to
+ * reading. 0: continue, -1: connection freed. */
 static int finish_response(struct ma_http_conn *c)
 {
     log_request(c);
@@ -359,15 +370,23 @@ static int finish_response(struct ma_http_conn *c)
     ma_buf_consume(&c->in, c->req_len);
     c->req_len = 0;
     ma_arena_reset(&c->arena);
-    if (c->body.cap > IDLE_KEEP_BYTES)
-        ma_buf_free(&c->body);
     ma_buf_reset(&c->body);
-    if (c->in.len == 0 && c->in.cap > IDLE_KEEP_BYTES)
-        ma_buf_free(&c->in);
     c->state = HC_WAIT_HEAD;
-    c->deadline = ma_time_mono_ms() +
+    c->last_active = ma_time_mono_ms();
+    c->deadline = c->last_active +
                   (c->in.len ? c->srv->cfg.header_timeout_ms : c->srv->cfg.idle_timeout_ms);
     return 0;
+}
+
+/* Give back the memory of a connection idle between requests: 1,000 idle keep-alive
+ * connections then hold only their TLS state. */
+static void release_idle(struct ma_http_conn *c)
+{
+    ma_buf_free(&c->in);
+    ma_buf_free(&c->head_out);
+    ma_buf_free(&c->body);
+    ma_arena_free(&c->arena);
+    c->released = 1;
 }
 
 /* Write head then body. 1: all written and flushed; 0: must wait; -1: connection freed. */
@@ -434,7 +453,10 @@ static void run(struct ma_http_conn *c)
                 return;
             if (finish_response(c) < 0)
                 return;
-            break;
+            /* one request per connection per loop turn: a client that always has its next
+             * request ready must not starve the others */
+            queue_ready(c);
+            return;
         }
     }
 }
@@ -473,7 +495,8 @@ void ma_http_server_adopt(struct ma_http_server *s, const struct ma_net_conn_cla
     ma_buf_init_heap(&c->body, MA_HTTP_MAX_RESPONSE);
     ma_arena_init(&c->arena, MA_REQ_ARENA_MAX);
     snprintf(c->ex.remote, sizeof c->ex.remote, "%s", remote);
-    c->deadline = ma_time_mono_ms() + s->cfg.handshake_timeout_ms;
+    c->last_active = ma_time_mono_ms();
+    c->deadline = c->last_active + s->cfg.handshake_timeout_ms;
     c->next = s->conns;
     if (s->conns)
         s->conns->prev = c;
@@ -538,6 +561,9 @@ static int64_t sweep(struct ma_net_loop *loop, void *arg)
     (void)loop;
     for (c = s->conns; c != NULL; c = next) {
         next = c->next;
+        if (c->state == HC_WAIT_HEAD && c->in.len == 0 && !c->released &&
+            now - c->last_active >= IDLE_RELEASE_MS)
+            release_idle(c);
         if (c->deadline == 0 || c->deadline > now)
             continue;
         if (c->state == HC_WAIT_HEAD && c->in.len > 0) {
@@ -558,18 +584,23 @@ static int64_t sweep(struct ma_net_loop *loop, void *arg)
     return SWEEP_MS;
 }
 
-static void before_sleep(struct ma_net_loop *loop, void *arg)
+static int before_sleep(struct ma_net_loop *loop, void *arg)
 {
     struct ma_http_server *s = arg;
+    struct ma_http_conn *list = s->ready;
 
     (void)loop;
-    while (s->ready != NULL) {
-        struct ma_http_conn *c = s->ready;
+    /* take the list: connections re-queued while it runs wait for the next turn, after the
+     * loop has polled every socket once (round-robin fairness) */
+    s->ready = NULL;
+    while (list != NULL) {
+        struct ma_http_conn *c = list;
 
-        s->ready = c->ready_next;
+        list = c->ready_next;
         c->queued = 0;
         run(c);
     }
+    return s->ready != NULL;
 }
 
 /* see http/server.h */

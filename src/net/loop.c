@@ -228,13 +228,13 @@ int ma_net_loop_run(struct ma_net_loop *l)
 
     l->stop = 0;
     while (!l->stop) {
-        int n, i;
+        int n, i, busy = 0;
 
         if (l->before_sleep)
-            l->before_sleep(l, l->before_sleep_arg);
+            busy = l->before_sleep(l, l->before_sleep_arg);
         if (l->stop)
             break;
-        n = epoll_wait(l->epfd, evs, MAX_EVENTS, next_timeout(l));
+        n = epoll_wait(l->epfd, evs, MAX_EVENTS, busy ? 0 : next_timeout(l));
         if (n < 0) {
             if (errno == EINTR)
                 n = 0;

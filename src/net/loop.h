@@ -19,8 +19,9 @@ typedef void (*ma_net_fd_fn)(struct ma_net_loop *loop, int fd, unsigned events, 
 typedef int64_t (*ma_net_timer_fn)(struct ma_net_loop *loop, void *arg);
 #define MA_NET_TIMER_STOP (-1)
 
-/* Before-sleep hook: runs once per loop turn, after events were handled. */
-typedef void (*ma_net_hook_fn)(struct ma_net_loop *loop, void *arg);
+/* Before-sleep hook: runs once per loop turn, before waiting for events. Returns non-zero when it
+ * left work for the next turn; the loop then polls without sleeping. */
+typedef int (*ma_net_hook_fn)(struct ma_net_loop *loop, void *arg);
 
 /* A new loop able to watch up to max_fds descriptors. NULL on failure (errno set). */
 struct ma_net_loop *ma_net_loop_new(int max_fds);
