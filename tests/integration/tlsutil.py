@@ -11,7 +11,6 @@ import re
 import resource
 import selectors
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -19,10 +18,9 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, REPO  # noqa: E402
+from harness import BIN  # noqa: E402
 
 # ---- small utilities ---------------------------------------------------------------------------
 
