@@ -73,7 +73,7 @@ int ma_buf_reserve(struct ma_buf *b, size_t n)
 /* see base/buf.h */
 void ma_buf_append(struct ma_buf *b, const void *data, size_t n)
 {
-    if (n == 0 || ma_buf_reserve(b, n) != MA_OK)
+    if (n == 0 || (n > b->cap - b->len && ma_buf_reserve(b, n) != MA_OK) || b->err)
         return;
     memcpy(b->p + b->len, data, n);
     b->len += n;
@@ -85,8 +85,8 @@ void ma_buf_appends(struct ma_buf *b, const char *s)
     ma_buf_append(b, s, strlen(s));
 }
 
-/* see base/buf.h */
-void ma_buf_appendc(struct ma_buf *b, char c)
+/* see base/buf.h (the out-of-line half of ma_buf_appendc) */
+void ma_buf__appendc_slow(struct ma_buf *b, char c)
 {
     if (ma_buf_reserve(b, 1) != MA_OK)
         return;

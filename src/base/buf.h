@@ -32,7 +32,7 @@ void ma_buf_reset(struct ma_buf *b);
 int ma_buf_reserve(struct ma_buf *b, size_t n);
 void ma_buf_append(struct ma_buf *b, const void *data, size_t n);
 void ma_buf_appends(struct ma_buf *b, const char *s);
-void ma_buf_appendc(struct ma_buf *b, char c);
+static inline void ma_buf_appendc(struct ma_buf *b, char c);
 void ma_buf_appendf(struct ma_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ma_buf_vappendf(struct ma_buf *b, const char *fmt, va_list ap);
 /* Append the decimal form of v. */
@@ -41,5 +41,17 @@ void ma_buf_append_i64(struct ma_buf *b, long long v);
 void ma_buf_consume(struct ma_buf *b, size_t n);
 /* NUL-terminate (not counted in len) and return p; returns "" if the terminator does not fit. */
 const char *ma_buf_cstr(struct ma_buf *b);
+
+/* ---- inline fast paths (JSON writing appends a byte at a time) ---- */
+
+void ma_buf__appendc_slow(struct ma_buf *b, char c);
+
+static inline void ma_buf_appendc(struct ma_buf *b, char c)
+{
+    if (b->len < b->cap && !b->err)
+        b->p[b->len++] = c;
+    else
+        ma_buf__appendc_slow(b, c);
+}
 
 #endif

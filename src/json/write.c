@@ -124,37 +124,116 @@ static const char *ascii_escape(unsigned char b, char tmp[7])
 }
 
 /* Go encodeState.string with escapeHTML: runs of safe bytes are copied in one append. */
+/* 1 for the ASCII bytes written as themselves (Go's HTML-safe set excludes < > &). */
+static const unsigned char plain_ascii[256] = {
+    [' '] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1,
+    ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1,
+    ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    [':'] = 1, [';'] = 1, ['='] = 1, ['?'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+    ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
+    ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['['] = 1,
+    [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+    ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1, ['|'] = 1,
+    ['}'] = 1, ['~'] = 1, [0x7f] = 1,
+};
+
+/* The output for the input at s[0..n): its escape (or NULL to copy it as is) and how many input
+ * bytes it covers. */
+static const char *escape_at(const unsigned char *s, size_t n, size_t *len, char tmp[7])
+{
+    *len = 1;
+    if (s[0] < 0x80)
+        return ascii_escape(s[0], tmp);
+    *len = utf8_len(s, n);
+    if (*len == 0) {
+        *len = 1;
+        return "\\ufffd";
+    }
+    if (*len == 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] & 0xFE) == 0xA8)
+        return s[2] == 0xA8 ? "\\u2028" : "\\u2029";
+    return NULL;
+}
+
+/* Escape s[0..n) straight into reserved buffer space: one pass, no memcpy call per string (this
+ * is the hottest loop of a list answer). Input goes in chunks so the worst-case reservation (6
+ * output bytes per input byte) stays small; when even that does not fit (a fixed buffer near its
+ * end), the exact slow path appends piece by piece so a document that fits is never refused. */
+#define STR_CHUNK 1024
+
 static void append_string(struct ma_buf *b, const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0, start = 0;
+    size_t i = 0, len;
     char tmp[7];
 
     ma_buf_appendc(b, '"');
-    while (i < n) {
-        const char *esc = NULL;
-        size_t len = 1;
+    while (i < n && !b->err) {
+        size_t end = n - i > STR_CHUNK ? i + STR_CHUNK : n;
+        int fast = (end - i + 4) * 6 <= b->cap - b->len || ma_buf_reserve(b, (end - i + 4) * 6) == 0;
+        char *o;
 
-        if (s[i] < 0x80) {
-            esc = ascii_escape(s[i], tmp);
-        } else {
-            len = utf8_len(s + i, n - i);
-            if (len == 0) {
-                esc = "\\ufffd";
-                len = 1;
-            } else if (len == 3 && s[i] == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] & 0xFE) == 0xA8) {
-                esc = s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029";
+        if (!fast) {
+            b->err = 0; /* the reservation was only a guess; try exactly */
+            for (; i < end && !b->err; i += len) {
+                const char *esc = escape_at(s + i, n - i, &len, tmp);
+
+                if (esc != NULL)
+                    ma_buf_appends(b, esc);
+                else
+                    ma_buf_append(b, s + i, len);
             }
+            continue;
         }
-        if (esc != NULL) {
-            ma_buf_append(b, s + start, i - start);
-            ma_buf_appends(b, esc);
-            start = i + len;
+        o = b->p + b->len;
+        while (i < end) {
+            const char *esc;
+
+            if (plain_ascii[s[i]]) {
+                *o++ = (char)s[i++];
+                continue;
+            }
+            esc = escape_at(s + i, n - i, &len, tmp);
+            if (esc == NULL) {
+                memcpy(o, s + i, len);
+                o += len;
+            } else {
+                while (*esc)
+                    *o++ = *esc++;
+            }
+            i += len; /* a sequence may end past `end`: the +4 slots of the reservation cover it */
         }
-        i += len;
+        b->len = (size_t)(o - b->p);
     }
-    ma_buf_append(b, s + start, n - start);
     ma_buf_appendc(b, '"');
+}
+
+/* A NUL-terminated string: one scan finds both its length and whether it needs escaping (keys,
+ * names and quantities never do), then one copy. NUL is not in plain_ascii, so the scan stops at
+ * the end or at the first byte needing care. `suffix` (":" after a key, or "") is appended in the
+ * same reservation. */
+static void append_cstr(struct ma_buf *b, const char *str, const char *suffix)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = 0, sl = strlen(suffix);
+
+    while (plain_ascii[s[n]])
+        n++;
+    if (s[n] != '\0') {
+        append_string(b, str, n + strlen(str + n));
+        ma_buf_append(b, suffix, sl);
+        return;
+    }
+    if (n + 2 + sl > b->cap - b->len && ma_buf_reserve(b, n + 2 + sl) != MA_OK)
+        return;
+    b->p[b->len++] = '"';
+    memcpy(b->p + b->len, str, n);
+    b->len += n;
+    b->p[b->len++] = '"';
+    memcpy(b->p + b->len, suffix, sl);
+    b->len += sl;
 }
 
 /* see json/write.h */
@@ -234,11 +313,7 @@ void ma_json_w_key(struct ma_json_w *w, const char *key)
     if (w->pretty)
         newline(w, w->_depth);
     *c |= C_SOME;
-    append_string(w->out, key, strlen(key));
-    if (w->pretty)
-        ma_buf_append(w->out, ": ", 2);
-    else
-        ma_buf_appendc(w->out, ':');
+    append_cstr(w->out, key, w->pretty ? ": " : ":");
     w->_after_key = 1;
 }
 
@@ -247,8 +322,8 @@ void ma_json_w_str(struct ma_json_w *w, const char *s)
 {
     if (s == NULL)
         ma_json_w_null(w);
-    else
-        ma_json_w_strn(w, s, strlen(s));
+    else if (begin_value(w))
+        append_cstr(w->out, s, "");
 }
 
 /* see json/write.h */
