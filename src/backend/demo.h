@@ -6,6 +6,7 @@
 #include "provider/provider.h"
 
 struct ma_net_loop;
+struct ma_kube_pods;
 
 /* The demo backend of `metrics-adapter --demo`: a fixed set of pods, deployments, the default
  * namespace and two nodes, with metrics computed from the clock (the contract of /tmp/ma-demo.md,
@@ -18,6 +19,14 @@ struct ma_backend_demo_config {
     int64_t slow_delay_ms; /* delay of demo_slow_queue (the --demo-slow-delay default is 10 s) */
     int num_pods;          /* pods in "default"; beyond the 5 of the contract, demo-load-0, 1, ...
                               labelled {app=demo-load} (load tests); <= 5: the 5 */
+    /* A cluster is configured: pods come from this watched cache (any namespace) instead of the
+     * demo's own list, and pods metrics answer 503 until pods_ready() says the cache has synced
+     * (1; else 0 with the reason in why). Running, not terminating pods only: failed and
+     * succeeded pods have no metrics, and pending ones have produced none yet (the HPA ignores
+     * them either way, spec 4.5). Not owned. */
+    const struct ma_kube_pods *pods;
+    int (*pods_ready)(void *arg, struct ma_errmsg *why);
+    void *pods_ready_arg;
 };
 
 /* A new demo provider answering its slow metric on loop (not owned; MUST outlive the provider).

@@ -11,6 +11,9 @@
 #define MA_HTTP_MAX_LINE_DEFAULT (8 * 1024)
 /* Header lines per request: the aggregator sends ~15; 100 is Go's and nginx's order of magnitude. */
 #define MA_HTTP_MAX_HEADERS 100
+/* Chunk size line (size, extensions) and trailer section of a chunked body: real peers send a
+ * few bytes of each; the bound stops a peer from making us scan an endless line. */
+#define MA_HTTP_MAX_CHUNK_LINE 4096
 /* Request body we are willing to read and discard (GET/HEAD carry none in practice). */
 #define MA_HTTP_MAX_DISCARD_BODY (64 * 1024)
 /* Response body: 10,000 pods x ~220 bytes per item is ~2.2 MiB; 32 MiB leaves a wide margin. */
@@ -34,9 +37,29 @@
 #define MA_KUBE_SEL_MAX_VALUES 256
 /* Labels on one object (Kubernetes objects rarely carry more than ~20). */
 #define MA_KUBE_MAX_LABELS 64
+/* String bounds kube-apiserver's own validation enforces (apimachinery validation): a longer
+ * field did not come from a real server, and refusing it bounds one cached pod. */
+#define MA_KUBE_MAX_NAME 253      /* DNS subdomain: object names, spec.nodeName */
+#define MA_KUBE_MAX_DNS_LABEL 63  /* namespace, spec.hostname, spec.subdomain, label values */
+#define MA_KUBE_MAX_LABEL_KEY 317 /* 253-byte DNS prefix + '/' + 63-byte name */
+#define MA_KUBE_MAX_IP 45         /* longest textual IPv6 (IPv4-mapped form) */
+/* One object in the generic watched cache (kube/cache.h): CustomMetric objects are a few KiB, but
+ * a 2 MB watch event must fit (etcd's default request limit is 1.5 MiB); runtime-tunable. */
+#define MA_KUBE_CACHE_MAX_OBJECT_DEFAULT (4 * 1024 * 1024)
+
+/* One watch event: objects are at most ~1.5 MiB in etcd; 4 MiB leaves room for JSON overhead. */
+#define MA_KUBE_MAX_EVENT_BYTES (4 * 1024 * 1024)
+/* One LIST page (500 pods are ~2.5 MiB of JSON). */
+#define MA_KUBE_MAX_PAGE_BYTES (32 * 1024 * 1024)
+/* jsmn tokens for one event or page: a pod is ~300 tokens, so a 500-item page needs ~150,000;
+ * the array grows on demand up to this (20 bytes each). */
+#define MA_KUBE_MAX_TOKENS (1024 * 1024)
 
 /* JSON nesting our writer supports (our documents nest at most ~6 deep). */
 #define MA_JSON_MAX_DEPTH 32
+/* Bytes of one JSON number read as a double: Go writes at most 24; 767 significant digits are the
+ * most correct rounding of a double can depend on, so 1024 refuses nothing meaningful. */
+#define MA_JSON_MAX_NUMBER 1024
 
 /* Extra SANs accepted by --tls-san. */
 #define MA_TLS_MAX_SANS 32
@@ -44,5 +67,30 @@
 #define MA_TLS_MAX_CHAIN 8
 /* Size of a PEM file we read (certificate chains, keys). */
 #define MA_TLS_MAX_PEM_FILE (1024 * 1024)
+/* Trust anchors in one CA bundle: kube's ca.crt holds 1-3; a full public bundle ~150. */
+#define MA_TLS_MAX_ANCHORS 256
+/* A server's leaf certificate kept for the iPAddress SAN check (real ones are 1-4 KiB). */
+#define MA_TLS_MAX_CERT_DER (64 * 1024)
+
+/* HTTP client: response head (kube-apiserver's are < 1 KiB; same bound as request heads). */
+#define MA_HTTP_CLIENT_MAX_HEAD (64 * 1024)
+/* TCP connect + TLS handshake, when the caller gives no connect timeout. */
+#define MA_HTTP_CLIENT_CONNECT_TIMEOUT_DEFAULT_MS 10000
+/* Idle pooled connections are dropped after this, below the 60-90 s after which common servers
+ * (nginx 75 s, Go 90 s) close them, so we rarely race a request against the server's close. */
+#define MA_HTTP_CLIENT_IDLE_TIMEOUT_DEFAULT_MS 50000
+/* Idle connections kept per client when the caller gives no number. */
+#define MA_HTTP_CLIENT_MAX_IDLE_DEFAULT 2
+/* Addresses kept from one name resolution (tried in order on connect failure). */
+#define MA_NET_MAX_ADDRS 8
+
+/* YAML (yaml/yaml.h): nesting of block and flow collections; kubeconfig nests 4 deep and
+ * prometheus-adapter's config 5, and the reader recurses once per level. */
+#define MA_YAML_MAX_DEPTH 32
+/* YAML input: kubeconfigs with dozens of embedded certificates stay below 1 MiB. */
+#define MA_YAML_MAX_INPUT (8 * 1024 * 1024)
+/* Keys of the YAML mappings open at once (root to current node), kept for duplicate-key
+ * detection: configuration mappings hold tens of keys. */
+#define MA_YAML_MAX_OPEN_KEYS 1024
 
 #endif

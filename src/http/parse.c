@@ -2,50 +2,7 @@
 
 #include "base/err.h"
 #include "http/parse.h"
-
-/* Byte classes for the one-pass scan, one table lookup per byte (picohttpparser's token table).
- *   C_TOKEN   tchar (RFC 9110 5.6.2): methods and header names
- *   C_PATH    request-target byte other than '?': VCHAR and obs-text; Go's server also lets
- *             non-ASCII through and only refuses CTLs, so we do the same
- *   C_TARGET  any request-target byte, '?' included
- *   C_VALUE   field-value byte (RFC 9110 5.5): HTAB, SP, VCHAR, obs-text; no other CTL, which is
- *             what Go's httpguts.ValidHeaderFieldValue enforces */
-enum { C_TOKEN = 1, C_PATH = 2, C_TARGET = 4, C_VALUE = 8 };
-
-/* clang-format off */
-#define X 0                                    /* CTL, DEL: nowhere */
-#define W C_VALUE                              /* SP, HTAB: only inside field values */
-#define Q (C_TARGET | C_VALUE)                 /* '?': splits the target */
-#define U (C_PATH | C_TARGET | C_VALUE)        /* visible non-token, obs-text */
-#define T (C_TOKEN | C_PATH | C_TARGET | C_VALUE)
-
-static const unsigned char cls[256] = {
-    X, X, X, X, X, X, X, X, X, W, X, X, X, X, X, X, /* 0x00 */
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, /* 0x10 */
-    W, T, U, T, T, T, T, T, U, U, T, T, U, T, T, U, /* 0x20  !"#$%&'()*+,-./ */
-    T, T, T, T, T, T, T, T, T, T, U, U, U, U, U, Q, /* 0x30 0-9:;<=>? */
-    U, T, T, T, T, T, T, T, T, T, T, T, T, T, T, T, /* 0x40 @A-O */
-    T, T, T, T, T, T, T, T, T, T, T, U, U, U, T, T, /* 0x50 P-Z[\]^_ */
-    T, T, T, T, T, T, T, T, T, T, T, T, T, T, T, T, /* 0x60 `a-o */
-    T, T, T, T, T, T, T, T, T, T, T, U, T, U, T, X, /* 0x70 p-z{|}~ DEL */
-    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, /* 0x80-0xff: obs-text */
-    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
-    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
-    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
-    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
-    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
-    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
-    U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
-};
-
-#undef X
-#undef W
-#undef Q
-#undef U
-#undef T
-/* clang-format on */
-
-#define IS(c, what) (cls[(unsigned char)(c)] & (what))
+#include "http/token.h"
 
 /* Where the scan stands. `end` is min(len, max_head): past it a byte is either not received yet
  * (MA_ERR_PARTIAL) or beyond the head limit (431), which `eof` says. */
@@ -172,41 +129,16 @@ static int parse_request_line(struct cursor *c, size_t max_line, struct ma_http_
     return eat_eol(c, req);
 }
 
-/* 1*DIGIT, no sign, no list form ("5, 5"), no overflow. */
-static int parse_content_length(struct ma_str v, long long *out)
-{
-    long long n = 0;
-    size_t i;
-
-    if (v.len == 0)
-        return -1;
-    for (i = 0; i < v.len; i++) {
-        int d = v.p[i] - '0';
-        if (d < 0 || d > 9 || n > (LLONG_MAX - d) / 10)
-            return -1;
-        n = n * 10 + d;
-    }
-    *out = n;
-    return 0;
-}
-
 /* Connection = #connection-option (RFC 9110 7.6.1); only "close" and "keep-alive" matter. */
 static void scan_connection(struct ma_str v, struct framing *f)
 {
-    size_t i = 0, s, e;
+    struct ma_str item;
+    size_t i = 0;
 
-    while (i < v.len) {
-        while (i < v.len && (v.p[i] == ',' || v.p[i] == ' ' || v.p[i] == '\t'))
-            i++;
-        for (s = i; i < v.len && v.p[i] != ','; i++)
-            ;
-        for (e = i; e > s && (v.p[e - 1] == ' ' || v.p[e - 1] == '\t'); e--)
-            ;
-        if (e == s)
-            continue;
-        if (ma_str_eq_nocase(ma_str_make(v.p + s, e - s), "close"))
+    while (next_list_item(v, &i, &item)) {
+        if (ma_str_eq_nocase(item, "close"))
             f->conn_close = 1;
-        else if (ma_str_eq_nocase(ma_str_make(v.p + s, e - s), "keep-alive"))
+        else if (ma_str_eq_nocase(item, "keep-alive"))
             f->conn_keep_alive = 1;
     }
 }
@@ -335,12 +267,19 @@ int ma_http_parse_request(const char *buf, size_t len, const struct ma_http_limi
 }
 
 /* see http/parse.h */
-const struct ma_http_header *ma_http_req_header(const struct ma_http_req *req, const char *name)
+const struct ma_http_header *ma_http_find_header(const struct ma_http_header *h, size_t n,
+                                                 const char *name)
 {
     size_t i;
 
-    for (i = 0; i < req->num_headers; i++)
-        if (ma_str_eq_nocase(req->headers[i].name, name))
-            return &req->headers[i];
+    for (i = 0; i < n; i++)
+        if (ma_str_eq_nocase(h[i].name, name))
+            return &h[i];
     return NULL;
+}
+
+/* see http/parse.h */
+const struct ma_http_header *ma_http_req_header(const struct ma_http_req *req, const char *name)
+{
+    return ma_http_find_header(req->headers, req->num_headers, name);
 }

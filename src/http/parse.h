@@ -58,6 +58,40 @@ struct ma_http_req {
 int ma_http_parse_request(const char *buf, size_t len, const struct ma_http_limits *lim,
                           struct ma_http_req *req);
 
+/* A response head, for the HTTP client. */
+struct ma_http_resp {
+    int minor_version;
+    int status;                /* 100..999 */
+    struct ma_str reason;
+    struct ma_http_header headers[MA_HTTP_MAX_HEADERS];
+    size_t num_headers;
+    int keep_alive;            /* the server will keep the connection open */
+    int chunked;               /* Transfer-Encoding: chunked (the last coding) */
+    long long content_length;  /* -1 when absent (then: chunked, or read until close) */
+};
+
+/* Parse one response head from buf[0..len) (same conventions as ma_http_parse_request: slices
+ * into buf; >= 0 head length, MA_ERR_PARTIAL, MA_ERR_SYNTAX, MA_ERR_LIMIT for a head longer than
+ * max_head or with too many headers). A Transfer-Encoding other than chunked, or both chunked
+ * and Content-Length, is MA_ERR_SYNTAX (we cannot frame it safely).
+ * Details: status-line = "HTTP/1." DIGIT SP 3DIGIT [SP reason] CRLF; the reason and the SP before
+ * it may be missing, as Go's client allows ("HTTP/1.1 200"); status 100..999; "HTTP/1.2".."1.9"
+ * count as 1.1; other major versions are MA_ERR_SYNTAX. Header lines follow the request rules
+ * (tokens directly followed by ':', values of HTAB/SP/VCHAR/obs-text, OWS trimmed, no obs-fold,
+ * bare LF accepted, bare CR not); no empty lines before the status line. Content-Length is
+ * 1*DIGIT, repeated only with the same value. Transfer-Encoding must be exactly one "chunked"
+ * (any case) over all its lines, and is MA_ERR_SYNTAX in an HTTP/1.0 response (RFC 9112 6.1:
+ * faulty framing). keep_alive is 1.1's default or 1.0's "keep-alive", off with "close", and
+ * also off when the body is delimited by close (no Content-Length, not chunked, a status other
+ * than 1xx, 204, 304). The parser does not know the request: after HEAD the caller reads no body
+ * whatever the headers say. On any negative return *resp is reset (status 0, empty slices, num_headers 0,
+ * keep_alive 0, chunked 0, content_length -1). */
+int ma_http_parse_response(const char *buf, size_t len, size_t max_head, struct ma_http_resp *resp);
+
+/* First of h[0..n) named `name` (ASCII case-insensitive), or NULL. Works on request and response
+ * headers alike. */
+const struct ma_http_header *ma_http_find_header(const struct ma_http_header *h, size_t n,
+                                                 const char *name);
 /* First header named `name` (ASCII case-insensitive), or NULL. */
 const struct ma_http_header *ma_http_req_header(const struct ma_http_req *req, const char *name);
 
