@@ -17,7 +17,10 @@ struct ma_net_loop;
 
 struct ma_http_client_config {
     const char *url;          /* base URL "https://host[:port]" or "http://host[:port]"; a path
-                                 prefix is allowed ("https://h/prefix") and prepended to calls */
+                                 prefix is allowed ("https://h/prefix") and prepended to calls.
+                                 An IP literal host is used as is; a host name is resolved
+                                 (blocking getaddrinfo) here and again only after every address
+                                 failed to connect, never per call */
     /* TLS (https only) */
     const void *ca_pem;       /* trust anchors: PEM bundle, one or more CERTIFICATE blocks */
     size_t ca_pem_len;
@@ -29,10 +32,11 @@ struct ma_http_client_config {
     const void *key_pem;
     size_t key_pem_len;
     /* limits */
-    int64_t connect_timeout_ms;  /* TCP connect + TLS handshake */
-    int64_t idle_timeout_ms;     /* how long an idle pooled connection is kept */
-    size_t max_response_bytes;   /* buffered calls: larger bodies fail with MA_ERR_LIMIT */
-    int max_idle_conns;          /* pooled idle connections (default 2 when 0) */
+    int64_t connect_timeout_ms;  /* TCP connect + TLS handshake (0: 10 s) */
+    int64_t idle_timeout_ms;     /* how long an idle pooled connection is kept (0: 50 s) */
+    size_t max_response_bytes;   /* buffered calls: larger bodies fail with MA_ERR_LIMIT
+                                    (0: MA_HTTP_MAX_RESPONSE) */
+    int max_idle_conns;          /* pooled idle connections (default 2 when 0; < 0: none) */
 };
 
 struct ma_http_client;
@@ -83,7 +87,8 @@ int ma_http_client_set_client_cert(struct ma_http_client *c, const void *cert_pe
 /* Start a call. Never NULL: failures are reported through on_done from the loop. */
 struct ma_http_call *ma_http_client_start(struct ma_http_client *c,
                                           const struct ma_http_call_params *p);
-/* Abandon a call: no callback runs afterwards; its connection is closed (not pooled). */
+/* Abandon a call: no callback runs afterwards; its connection is closed (not pooled). Allowed
+ * inside the call's own on_head/on_data; MUST NOT be used once on_done has started. */
 void ma_http_call_cancel(struct ma_http_call *call);
 
 /* First response header named `name` (case-insensitive) during on_head/on_done, or empty. */
