@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -18,6 +19,8 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "http/server.h"
+#include "kube/cluster.h"
+#include "kube/watch.h"
 #include "net/loop.h"
 #include "tls/keypair.h"
 #include "tls/server.h"
@@ -40,12 +43,15 @@ struct ma_server {
     int64_t header_timeout_ms, idle_timeout_ms, handshake_timeout_ms, shutdown_grace_ms;
     long long verbosity;
     int demo, version;
+    const char *kubeconfig;
+    struct ma_flag_list watch_namespaces;
     long long demo_time, demo_pods;
     int64_t demo_slow_delay_ms;
     /* runtime */
     struct ma_net_loop *loop;
     struct ma_tls_server *tls;
     struct ma_http_server *http;
+    struct ma_kube_cluster *cluster;
     struct ma_api_ctx api;
     const struct ma_provider_class **provider;
     int sigfd;
@@ -92,6 +98,11 @@ static size_t make_flags(struct ma_server *s, struct ma_flag *f)
          1000000);
     FLAG("shutdown-grace", MA_FLAG_DURATION, &s->shutdown_grace_ms,
          "on SIGTERM, time given to in-flight requests", 0, DAY);
+    FLAG("kubeconfig", MA_FLAG_STRING, &s->kubeconfig,
+         "kubeconfig file for kube-apiserver (default: in-cluster service account; with --demo, "
+         "no cluster unless this is given or the process runs in a pod)");
+    FLAG("watch-namespace", MA_FLAG_LIST, &s->watch_namespaces,
+         "cache pods of this namespace only (repeatable; default: all namespaces)");
     FLAG("v", MA_FLAG_INT, &s->verbosity, "log verbosity (4: one line per request)", 0, 10);
     FLAG("demo", MA_FLAG_BOOL, &s->demo, "serve the embedded demo backend (no cluster needed)");
     FLAG("demo-time", MA_FLAG_INT, &s->demo_time,
@@ -277,6 +288,40 @@ static int setup_signals(struct ma_server *s)
     return ma_net_loop_watch(s->loop, s->sigfd, MA_NET_READABLE, on_signal, s);
 }
 
+/* ---- the cluster ----------------------------------------------------------------------------- */
+
+/* The demo runs without a cluster unless one is named (--kubeconfig) or we run in a pod; a stray
+ * $KUBECONFIG on a laptop must not turn `./build.sh run` into a cluster client. */
+static int wants_cluster(const struct ma_server *s)
+{
+    const char *host = getenv("KUBERNETES_SERVICE_HOST");
+
+    return (s->kubeconfig != NULL && s->kubeconfig[0] != '\0') || (host != NULL && host[0]);
+}
+
+static int start_cluster(struct ma_server *s, struct ma_backend_demo_config *dc)
+{
+    struct ma_kube_informer *const *inf;
+    const char *const *names;
+    struct ma_errmsg em;
+    size_t i, n;
+
+    s->cluster = ma_kube_cluster_new(s->loop, s->kubeconfig, &em);
+    if (s->cluster == NULL) {
+        MA_LOG_E("kube-apiserver configuration: %s", em.msg);
+        return MA_ERR_SYNTAX;
+    }
+    MA_LOG_I("kube-apiserver: %s", ma_kube_cluster_origin(s->cluster));
+    ma_kube_cluster_watch_pods(s->cluster, s->watch_namespaces.items, s->watch_namespaces.n);
+    n = ma_kube_cluster_informers(s->cluster, &inf, &names);
+    for (i = 0; i < n; i++)
+        ma_api_add_ready_check(&s->api, names[i], ma_kube_informer_ready, inf[i]);
+    dc->pods = ma_kube_cluster_pods(s->cluster);
+    dc->pods_ready = ma_kube_cluster_pods_ready;
+    dc->pods_ready_arg = s->cluster;
+    return MA_OK;
+}
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 static int serve(struct ma_server *s)
@@ -297,11 +342,14 @@ static int serve(struct ma_server *s)
         return 1;
     }
     s->tls = ma_tls_server_new(kp);
+    ma_api_init(&s->api, NULL);
+    if (wants_cluster(s) && start_cluster(s, &dc) != MA_OK)
+        return 1;
     dc.fixed_time = s->demo_time;
     dc.slow_delay_ms = s->demo_slow_delay_ms;
     dc.num_pods = (int)s->demo_pods;
     s->provider = ma_backend_demo_new(s->loop, &dc);
-    ma_api_init(&s->api, s->provider);
+    s->api.provider = s->provider;
     hc.limits.max_head = (size_t)s->max_header_bytes;
     hc.limits.max_line = (size_t)s->max_line_bytes;
     hc.handshake_timeout_ms = s->handshake_timeout_ms;
@@ -328,6 +376,8 @@ static int serve(struct ma_server *s)
     MA_LOG_I("stopped");
     ma_http_server_free(s->http);
     ma_backend_demo_free(s->provider);
+    ma_kube_cluster_free(s->cluster);
+    free(s->watch_namespaces.items);
     ma_tls_server_free(s->tls);
     ma_net_loop_free(s->loop);
     free(s->tls_sans.items);
@@ -337,7 +387,7 @@ static int serve(struct ma_server *s)
 int main(int argc, char **argv)
 {
     static struct ma_server srv;
-    struct ma_flag flags[32];
+    struct ma_flag flags[40];
     struct ma_errmsg em;
     size_t nflags;
     const char *why;

@@ -15,6 +15,22 @@ void ma_api_init(struct ma_api_ctx *api, const struct ma_provider_class **provid
 {
     api->provider = provider;
     api->_shutting_down = 0;
+    api->_nchecks = 0;
+}
+
+/* see api/api.h */
+int ma_api_add_ready_check(struct ma_api_ctx *api, const char *name,
+                           int (*fn)(void *arg, struct ma_errmsg *why), void *arg)
+{
+    struct ma_api_check *c;
+
+    if (api->_nchecks == MA_API_MAX_CHECKS)
+        return MA_ERR_LIMIT;
+    c = &api->_checks[api->_nchecks++];
+    c->name = name;
+    c->fn = fn;
+    c->arg = arg;
+    return MA_OK;
 }
 
 /* see api/api.h */

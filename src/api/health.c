@@ -80,6 +80,19 @@ void ma_api_health_answer(struct ma_api_req *r)
         ma_buf_appendf(b, "[-]%s failed: reason withheld\n", check_names[i]);
         MA_LOGV(2, "%s check failed: %s: %s", name, check_names[i], why.msg);
     }
+    /* caches: their state is what an operator needs to see, and holds nothing secret */
+    for (i = 0; r->route.kind == MA_API_ROUTE_READYZ && i < r->api->_nchecks; i++) {
+        const struct ma_api_check *c = &r->api->_checks[i];
+        struct ma_errmsg why = {""};
+
+        if (c->fn(c->arg, &why)) {
+            ma_buf_appendf(b, "[+]%s ok\n", c->name);
+            continue;
+        }
+        failed = 1;
+        ma_buf_appendf(b, "[-]%s failed: %s\n", c->name, why.msg);
+        MA_LOGV(2, "%s check failed: %s: %s", name, c->name, why.msg);
+    }
     if (failed) {
         /* healthz.go: always verbose on failure, through http.Error (which adds a newline) */
         ma_buf_appendf(b, "%s check failed\n", name);

@@ -86,7 +86,7 @@
 
 /* Bearer token file (kube/kubeconfig.h): service-account JWTs are ~1 KiB, OIDC ID tokens a few
  * KiB; the token goes into every request head. */
-#define MA_KUBE_MAX_TOKEN (16 * 1024)
+#define MA_KUBE_MAX_BEARER_TOKEN (16 * 1024)
 
 /* YAML (yaml/yaml.h): nesting of block and flow collections; kubeconfig nests 4 deep and
  * prometheus-adapter's config 5, and the reader recurses once per level. */

@@ -471,6 +471,18 @@ int ma_kube_informer_synced(const struct ma_kube_informer *inf)
 }
 
 /* see kube/watch.h */
+int ma_kube_informer_ready(void *arg, struct ma_errmsg *why)
+{
+    const struct ma_kube_informer *inf = arg;
+    char st[MA_ERRMSG_SIZE];
+
+    if (inf->synced)
+        return 1;
+    ma_errmsg_set(why, "%s", ma_kube_informer_status(inf, st, sizeof st));
+    return 0;
+}
+
+/* see kube/watch.h */
 const char *ma_kube_informer_name(const struct ma_kube_informer *inf)
 {
     return inf->name;

@@ -56,6 +56,8 @@ int ma_kube_informer_synced(const struct ma_kube_informer *inf);
  * "pods: not synced: list failed: connect to 10.96.0.1:443: refused (retry in 2.1 s)". */
 const char *ma_kube_informer_status(const struct ma_kube_informer *inf, char *buf, size_t cap);
 const char *ma_kube_informer_name(const struct ma_kube_informer *inf);
+/* Readiness-check form (arg: the informer): 1 once synced, else 0 with its status in why. */
+int ma_kube_informer_ready(void *arg, struct ma_errmsg *why);
 
 /* Counters for tests and /metrics. */
 struct ma_kube_informer_stats {

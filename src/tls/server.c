@@ -219,7 +219,8 @@ static void setup_engine(struct tls_conn *c)
     br_ssl_server_zero(sc);
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
-    br_ssl_engine_set_ec(eng, &br_ec_all_m15);
+    /* one EC implementation for ECDHE and signatures alike: the fastest this CPU allows */
+    br_ssl_engine_set_ec(eng, br_ec_get_default());
     br_ssl_engine_set_hash(eng, br_sha1_ID, &br_sha1_vtable);
     br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
     br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
