@@ -513,16 +513,18 @@ int ma_json_str(const struct ma_json_doc *d, int tok, char *out, size_t cap)
 
 /* ---- lookups -------------------------------------------------------------------------------- */
 
+/* The LAST member named key: Go's encoding/json lets a repeated key overwrite the earlier one,
+ * and every decoder of ours (pods, caches) must see the object kube-apiserver's clients see. */
 static int get_n(const struct ma_json_doc *d, int obj, const char *key, size_t n)
 {
-    int it = 0, k, v;
+    int it = 0, k, v, found = -1;
 
     if (!valid_tok(d, obj) || d->tok[obj].type != JSMN_OBJECT)
         return -1;
     while ((v = ma_json_next(d, obj, &it, &k)) >= 0)
         if (string_eq(d, k, key, n))
-            return v;
-    return -1;
+            found = v;
+    return found;
 }
 
 /* see json/read.h */

@@ -32,8 +32,9 @@ int ma_json_parse(struct ma_json_doc *d, const char *js, size_t len, jsmntok_t *
 
 /* Index of the token after the whole subtree of tok (its next sibling, or d->ntok). */
 int ma_json_skip(const struct ma_json_doc *d, int tok);
-/* Value token of member `key` of object tok (first match, keys compared after unescaping), or -1
- * when tok is not an object or has no such member. */
+/* Value token of member `key` of object tok, or -1 when tok is not an object or has no such
+ * member. Keys are compared after unescaping; a repeated key yields its LAST value, as Go's
+ * encoding/json decodes it (so every reader of an object agrees with kube-apiserver's clients). */
 int ma_json_get(const struct ma_json_doc *d, int obj, const char *key);
 /* Follow a dotted path of member names from obj ("metadata.labels"); -1 if any step is absent. */
 int ma_json_path(const struct ma_json_doc *d, int obj, const char *dotted);

@@ -1,5 +1,7 @@
 #include "kube/cache.h"
 
+#include "kube/watch.h"
+
 #include <string.h>
 
 #include "base/log.h"
@@ -358,4 +360,36 @@ int ma_kube_cache_obj_parse(const struct ma_kube_cache_obj *o, struct ma_json_do
     if (max < o->ntok)
         return MA_ERR_LIMIT;
     return ma_json_parse(d, o->json, o->json_len, toks, max, NULL);
+}
+
+/* ---- informer handler -------------------------------------------------------------------- */
+
+static void h_mark(void *arg)
+{
+    ma_kube_cache_mark_all(arg);
+}
+
+static int h_upsert(void *arg, const struct ma_json_doc *d, int obj, struct ma_errmsg *em)
+{
+    return ma_kube_cache_upsert(arg, d, obj, em);
+}
+
+static void h_remove(void *arg, const char *namespace, const char *name)
+{
+    (void)ma_kube_cache_delete(arg, namespace, name);
+}
+
+static void h_sweep(void *arg)
+{
+    (void)ma_kube_cache_sweep(arg);
+}
+
+/* see kube/cache.h */
+void ma_kube_cache_informer_handler(struct ma_kube_cache *c, struct ma_kube_informer_handler *out)
+{
+    out->relist_begin = h_mark;
+    out->upsert = h_upsert;
+    out->remove = h_remove;
+    out->relist_end = h_sweep;
+    out->arg = c;
 }

@@ -78,6 +78,11 @@ int ma_kube_cache_each(const struct ma_kube_cache *c, const char *namespace,
                        int (*fn)(const struct ma_kube_cache_obj *o, void *arg), void *arg);
 size_t ma_kube_cache_count(const struct ma_kube_cache *c);
 
+struct ma_kube_informer_handler;
+/* The informer handler that keeps c in step with a watch of any resource (the generic watched
+ * cache: CustomMetric objects and the like). c MUST outlive the informers using it. */
+void ma_kube_cache_informer_handler(struct ma_kube_cache *c, struct ma_kube_informer_handler *out);
+
 /* Parse a stored object into d with the caller's toks[0..max) (max >= o->ntok suffices).
  * Returns MA_OK; MA_ERR_LIMIT when max is too small. d borrows o->json: valid as long as o. */
 int ma_kube_cache_obj_parse(const struct ma_kube_cache_obj *o, struct ma_json_doc *d,

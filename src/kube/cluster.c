@@ -10,7 +10,6 @@
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
 #include "kube/pods.h"
-#include "kube/podwatch.h"
 #include "kube/watch.h"
 
 /* Longest namespace list we watch one by one; beyond that, watch all namespaces. */
@@ -91,7 +90,7 @@ static void add_informer(struct ma_kube_cluster *c, const char *ns)
         snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods", ns);
         snprintf(name, sizeof name, "cache/pods/%s", ns);
     }
-    ma_kube_podwatch_handler(c->pods, &h);
+    ma_kube_pods_informer_handler(c->pods, &h);
     ic.name = name;
     ic.path = path;
     c->names[c->ninf] = ma_xstrdup(name);

@@ -1,5 +1,7 @@
 #include "kube/pods.h"
 
+#include "kube/watch.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -403,4 +405,36 @@ int ma_kube_pods_each(const struct ma_kube_pods *s, const char *namespace,
 size_t ma_kube_pods_count(const struct ma_kube_pods *s)
 {
     return s->count;
+}
+
+/* ---- informer handler -------------------------------------------------------------------- */
+
+static void h_mark(void *arg)
+{
+    ma_kube_pods_mark_all(arg);
+}
+
+static int h_upsert(void *arg, const struct ma_json_doc *d, int obj, struct ma_errmsg *em)
+{
+    return ma_kube_pods_upsert(arg, d, obj, em);
+}
+
+static void h_remove(void *arg, const char *namespace, const char *name)
+{
+    (void)ma_kube_pods_delete(arg, namespace, name);
+}
+
+static void h_sweep(void *arg)
+{
+    (void)ma_kube_pods_sweep(arg);
+}
+
+/* see kube/pods.h */
+void ma_kube_pods_informer_handler(struct ma_kube_pods *s, struct ma_kube_informer_handler *out)
+{
+    out->relist_begin = h_mark;
+    out->upsert = h_upsert;
+    out->remove = h_remove;
+    out->relist_end = h_sweep;
+    out->arg = s;
 }

@@ -73,4 +73,9 @@ int ma_kube_pods_each(const struct ma_kube_pods *s, const char *namespace,
                       int (*fn)(const struct ma_kube_pod *p, void *arg), void *arg);
 size_t ma_kube_pods_count(const struct ma_kube_pods *s);
 
+struct ma_kube_informer_handler;
+/* The informer handler that keeps s in step with a pods watch (upsert, delete, mark/sweep on a
+ * relist). s MUST outlive the informers using it. */
+void ma_kube_pods_informer_handler(struct ma_kube_pods *s, struct ma_kube_informer_handler *out);
+
 #endif

@@ -135,15 +135,30 @@ static void take_rv(struct ma_kube_informer *inf, const struct ma_json_doc *d, i
         (void)ma_json_str(d, t, inf->rv, sizeof inf->rv);
 }
 
-static void apply_one(struct ma_kube_informer *inf, enum ma_kube_event_type type,
-                      const struct ma_json_doc *d, int obj)
+static void upsert_one(struct ma_kube_informer *inf, const struct ma_json_doc *d, int obj)
 {
     struct ma_errmsg em;
 
-    if (inf->h.apply(inf->h.arg, type, d, obj, &em) != MA_OK) {
+    if (inf->h.upsert(inf->h.arg, d, obj, &em) != MA_OK) {
         inf->st.skipped++;
         MA_LOG_W("%s: skipping an object the cache cannot take: %s", inf->name, em.msg);
     }
+}
+
+/* A DELETED event: only the object's identity matters. */
+static void remove_one(struct ma_kube_informer *inf, const struct ma_json_doc *d, int obj)
+{
+    char ns[MA_KUBE_MAX_DNS_LABEL + 1] = "", name[MA_KUBE_MAX_NAME + 1];
+    int tn = ma_json_path(d, obj, "metadata.namespace");
+    int tm = ma_json_path(d, obj, "metadata.name");
+
+    if ((tn >= 0 && ma_json_str(d, tn, ns, sizeof ns) < 0) || tm < 0 ||
+        ma_json_str(d, tm, name, sizeof name) < 0) {
+        inf->st.skipped++;
+        MA_LOG_W("%s: skipping a DELETED event without a usable metadata.name", inf->name);
+        return;
+    }
+    inf->h.remove(inf->h.arg, ns, name);
 }
 
 /* ---- LIST ---------------------------------------------------------------------------------- */
@@ -195,7 +210,7 @@ static void list_done(const struct ma_http_result *res, void *arg)
         inf->in_relist = 1;
     }
     while ((item = ma_json_next(&d, items, &it, NULL)) >= 0)
-        apply_one(inf, MA_KUBE_ADDED, &d, item);
+        upsert_one(inf, &d, item);
     take_rv(inf, &d, 0);
     free(inf->cont);
     inf->cont = NULL;
@@ -313,12 +328,10 @@ static int handle_event(struct ma_kube_informer *inf, const char *js, size_t len
         take_rv(inf, &d, obj);
         return MA_OK;
     }
-    if (!strcmp(type, "ADDED"))
-        apply_one(inf, MA_KUBE_ADDED, &d, obj);
-    else if (!strcmp(type, "MODIFIED"))
-        apply_one(inf, MA_KUBE_MODIFIED, &d, obj);
+    if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED"))
+        upsert_one(inf, &d, obj);
     else if (!strcmp(type, "DELETED"))
-        apply_one(inf, MA_KUBE_DELETED, &d, obj);
+        remove_one(inf, &d, obj);
     else {
         inf->st.skipped++;
         MA_LOG_W("%s: skipping a watch event of unknown type %s", inf->name, type);

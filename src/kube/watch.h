@@ -17,15 +17,15 @@ struct ma_json_doc;
  * a kube-apiserver that is down costs one attempt per backoff step, never a busy loop. Memory is
  * bounded: one LIST page and one watch event at a time, each under a size limit. */
 
-enum ma_kube_event_type { MA_KUBE_ADDED, MA_KUBE_MODIFIED, MA_KUBE_DELETED };
-
-/* The store side. apply() gets each object (LIST items as ADDED) as token `obj` of d, valid only
- * during the call; an error return is logged and the object skipped. A relist is bracketed by
- * relist_begin() and relist_end(): objects not applied in between no longer exist. */
+/* The store side. upsert() gets each added or modified object (LIST items too) as token `obj`
+ * of d, valid only during the call; an error return is logged and the object skipped. remove()
+ * gets the namespace ("" for cluster-scoped objects) and name of a deleted object; an object the
+ * store does not hold is no error. A relist is bracketed by relist_begin() and relist_end():
+ * objects not upserted in between no longer exist. */
 struct ma_kube_informer_handler {
     void (*relist_begin)(void *arg);
-    int (*apply)(void *arg, enum ma_kube_event_type type, const struct ma_json_doc *d, int obj,
-                 struct ma_errmsg *em);
+    int (*upsert)(void *arg, const struct ma_json_doc *d, int obj, struct ma_errmsg *em);
+    void (*remove)(void *arg, const char *namespace, const char *name);
     void (*relist_end)(void *arg);
     void *arg;
 };

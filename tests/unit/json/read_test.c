@@ -633,6 +633,20 @@ static void test_skip_next(void)
     CHECK_EQ(ma_json_next(&d, 9, &it, &k), -1);
 }
 
+/* Go's encoding/json keeps the last of repeated keys; so must we (kube-pod fuzzer finding: the
+ * pod decoder and the DELETED-event path disagreed on such an object). */
+static void test_repeated_key_last_wins(void)
+{
+    static const char js[] = "{\"metadata\":{\"namespace\":\"a\",\"name\":\"p\",\"namespace\":\"b\"}}";
+    jsmntok_t tk[16];
+    struct ma_json_doc d;
+    char out[8];
+
+    CHECK_EQ(ma_json_parse(&d, js, sizeof js - 1, tk, 16, NULL), MA_OK);
+    CHECK_EQ(ma_json_str(&d, ma_json_path(&d, 0, "metadata.namespace"), out, sizeof out), 1);
+    CHECK_STR(out, "b");
+}
+
 int main(void)
 {
     guard_init();
@@ -649,5 +663,6 @@ int main(void)
     T_RUN(test_numbers);
     T_RUN(test_number_edges);
     T_RUN(test_skip_next);
+    T_RUN(test_repeated_key_last_wins);
     T_END();
 }
