@@ -171,11 +171,10 @@ static int inspect_header(const struct ma_http_header *h, struct framing *f,
     return MA_OK;
 }
 
-/* field-line = field-name ":" OWS field-value OWS (RFC 9112 5), up to the empty line. */
+/* Field lines up to the empty line (token.h parse_field_line). */
 static int parse_headers(struct cursor *c, struct framing *f, struct ma_http_req *req)
 {
     struct ma_http_header *h;
-    const char *p, *s, *e;
     int rc;
 
     for (;;) {
@@ -185,32 +184,13 @@ static int parse_headers(struct cursor *c, struct framing *f, struct ma_http_req
             return eat_eol(c, req);
         if (req->num_headers == MA_HTTP_MAX_HEADERS)
             return fail(req, MA_ERR_LIMIT, 431);
-        /* obs-fold (RFC 9112 5.2), or whitespace after the start line (RFC 9112 2.2): reject */
-        if (*c->p == ' ' || *c->p == '\t')
-            return fail(req, MA_ERR_SYNTAX, 400);
-
-        for (p = s = c->p; p < c->end && IS(*p, C_TOKEN); p++)
-            ;
-        if (p == c->end)
-            return run_out(c, req);
-        /* no whitespace before ':' (RFC 9112 5.1 MUST reject) */
-        if (*p != ':' || p == s)
-            return fail(req, MA_ERR_SYNTAX, 400);
         h = &req->headers[req->num_headers];
-        h->name = ma_str_make(s, (size_t)(p - s));
-
-        for (p++; p < c->end && (*p == ' ' || *p == '\t'); p++)
-            ;
-        for (s = p; p < c->end && IS(*p, C_VALUE); p++)
-            ;
-        if (p == c->end)
+        switch (parse_field_line(c->p, c->end, h, &c->p)) {
+        case FL_MORE:
             return run_out(c, req);
-        for (e = p; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
-            ;
-        h->value = ma_str_make(s, (size_t)(e - s));
-        c->p = p;
-        if ((rc = eat_eol(c, req)) != MA_OK)
-            return rc;
+        case FL_BAD:
+            return fail(req, MA_ERR_SYNTAX, 400);
+        }
         req->num_headers++;
         if ((rc = inspect_header(h, f, req)) != MA_OK)
             return rc;

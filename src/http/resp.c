@@ -122,11 +122,10 @@ static int inspect_header(const struct ma_http_header *h, struct framing *f,
     return MA_OK;
 }
 
-/* field-line = field-name ":" OWS field-value OWS (RFC 9112 5), up to the empty line. */
+/* Field lines up to the empty line (token.h parse_field_line). */
 static int parse_headers(struct cursor *c, struct framing *f, struct ma_http_resp *resp)
 {
     struct ma_http_header *h;
-    const char *p, *s, *e;
     int rc;
 
     for (;;) {
@@ -136,32 +135,13 @@ static int parse_headers(struct cursor *c, struct framing *f, struct ma_http_res
             return eat_eol(c);
         if (resp->num_headers == MA_HTTP_MAX_HEADERS)
             return MA_ERR_LIMIT;
-        /* obs-fold (RFC 9112 5.2) or whitespace after the start line: a client MUST reject or
-         * unfold; unfolding is where parsers start to disagree, so reject */
-        if (*c->p == ' ' || *c->p == '\t')
-            return MA_ERR_SYNTAX;
-
-        for (p = s = c->p; p < c->end && IS(*p, C_TOKEN); p++)
-            ;
-        if (p == c->end)
-            return c->eof;
-        if (*p != ':' || p == s)
-            return MA_ERR_SYNTAX;
         h = &resp->headers[resp->num_headers];
-        h->name = ma_str_make(s, (size_t)(p - s));
-
-        for (p++; p < c->end && (*p == ' ' || *p == '\t'); p++)
-            ;
-        for (s = p; p < c->end && IS(*p, C_VALUE); p++)
-            ;
-        if (p == c->end)
+        switch (parse_field_line(c->p, c->end, h, &c->p)) {
+        case FL_MORE:
             return c->eof;
-        for (e = p; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
-            ;
-        h->value = ma_str_make(s, (size_t)(e - s));
-        c->p = p;
-        if ((rc = eat_eol(c)) != MA_OK)
-            return rc;
+        case FL_BAD:
+            return MA_ERR_SYNTAX;
+        }
         resp->num_headers++;
         if ((rc = inspect_header(h, f, resp)) != MA_OK)
             return rc;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "base/str.h"
+#include "http/parse.h"
 
 /* Byte classes for the one-pass scan, one table lookup per byte (picohttpparser's token table).
  *   C_TOKEN   tchar (RFC 9110 5.6.2): methods and header names
@@ -54,6 +55,48 @@ static const unsigned char cls[256] = {
 /* clang-format on */
 
 #define IS(c, what) (cls[(unsigned char)(c)] & (what))
+
+/* One field line (RFC 9112 5), starting at p: field-name ":" OWS field-value OWS, then CRLF or a
+ * bare LF (RFC 9112 2.2). FL_DONE: *h is filled (slices of the input, value trimmed) and *next
+ * points past the line end. FL_MORE: the input ends first (nothing written). FL_BAD: obs-fold or
+ * other leading whitespace (RFC 9112 5.2: reject rather than unfold, where parsers disagree),
+ * an empty name, whitespace before ':' (RFC 9112 5.1), a control byte in the value, a bare CR. */
+enum { FL_BAD = -1, FL_MORE = 0, FL_DONE = 1 };
+
+static inline int parse_field_line(const char *p, const char *end, struct ma_http_header *h,
+                                   const char **next)
+{
+    const char *s, *e;
+
+    if (*p == ' ' || *p == '\t')
+        return FL_BAD;
+    for (s = p; p < end && IS(*p, C_TOKEN); p++)
+        ;
+    if (p == end)
+        return FL_MORE;
+    if (*p != ':' || p == s)
+        return FL_BAD;
+    h->name = ma_str_make(s, (size_t)(p - s));
+    for (p++; p < end && (*p == ' ' || *p == '\t'); p++)
+        ;
+    for (s = p; p < end && IS(*p, C_VALUE); p++)
+        ;
+    if (p == end)
+        return FL_MORE;
+    for (e = p; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+        ;
+    h->value = ma_str_make(s, (size_t)(e - s));
+    if (*p == '\r') {
+        if (++p == end)
+            return FL_MORE;
+        if (*p != '\n')
+            return FL_BAD;
+    } else if (*p != '\n') {
+        return FL_BAD;
+    }
+    *next = p + 1;
+    return FL_DONE;
+}
 
 /* Content-Length = 1*DIGIT (RFC 9110 8.6): no sign, no list form ("5, 5"), no overflow. 0 with
  * the value in *out, or -1. */

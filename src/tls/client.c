@@ -1,5 +1,7 @@
 #include "tls/client.h"
 
+#include "tls/io.h"
+
 #include <arpa/inet.h>
 #include <bearssl.h>
 #include <errno.h>
@@ -257,9 +259,7 @@ static const br_x509_class verifier_vtable = {
 
 struct tls_cconn {
     const struct ma_net_conn_class *vtable;
-    int fd;
-    unsigned want;
-    int eof, done; /* TCP EOF seen; handshake finished */
+    struct ma_tls_io io;
     struct ma_tls_anchors *anchors;
     struct cred *cred;
     char name[256];
@@ -328,195 +328,40 @@ static void setup_engine(struct tls_cconn *c, const struct ma_tls_client *s)
     br_ssl_engine_set_buffer(eng, c->iobuf, sizeof c->iobuf, 1);
 }
 
-static int pull_records(struct tls_cconn *c);
-
-/* A server that rejects the handshake (say, our missing client certificate) sends an alert and
- * closes while our last flight may still be in transit, so our send fails with EPIPE or
- * ECONNRESET. The alert is the useful part: let the engine read whatever already arrived. */
-static void read_alert(struct tls_cconn *c)
-{
-    int i;
-
-    for (i = 0; i < 4; i++) {
-        unsigned st = br_ssl_engine_current_state(&c->cc.eng);
-
-        if (st == BR_SSL_CLOSED || !(st & BR_SSL_RECVREC) || pull_records(c) <= 0)
-            return;
-    }
-}
-
-/* Write pending records to the socket. MA_OK: nothing left; MA_ERR_PARTIAL: socket full. */
-static int push_records(struct tls_cconn *c)
-{
-    br_ssl_engine_context *eng = &c->cc.eng;
-
-    while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
-        size_t len;
-        unsigned char *p = br_ssl_engine_sendrec_buf(eng, &len);
-        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                c->want = MA_NET_WRITABLE;
-                return MA_ERR_PARTIAL;
-            }
-            snprintf(c->errtext, sizeof c->errtext, "send: %s", strerror(errno));
-            if (!c->done)
-                read_alert(c);
-            br_ssl_engine_close(eng);
-            return MA_ERR_IO;
-        }
-        br_ssl_engine_sendrec_ack(eng, (size_t)n);
-    }
-    return MA_OK;
-}
-
-/* Read one chunk of records into the engine: 1 read, 0 EOF, MA_ERR_PARTIAL, MA_ERR_IO. */
-static int pull_records(struct tls_cconn *c)
-{
-    br_ssl_engine_context *eng = &c->cc.eng;
-    size_t len;
-    unsigned char *p = br_ssl_engine_recvrec_buf(eng, &len);
-    ssize_t n;
-
-    do
-        n = read(c->fd, p, len);
-    while (n < 0 && errno == EINTR);
-    if (n == 0) {
-        c->eof = 1;
-        if (!c->done)
-            snprintf(c->errtext, sizeof c->errtext,
-                     "server closed the connection during the TLS handshake");
-        return 0;
-    }
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            c->want = MA_NET_READABLE;
-            return MA_ERR_PARTIAL;
-        }
-        snprintf(c->errtext, sizeof c->errtext, "read: %s", strerror(errno));
-        return MA_ERR_IO;
-    }
-    br_ssl_engine_recvrec_ack(eng, (size_t)n);
-    return 1;
-}
+/* ---- transport (the record pump is tls/io.c) ---------------------------------------------- */
 
 static int conn_read(const struct ma_net_conn_class **cc, void *buf, size_t len)
 {
-    struct tls_cconn *c = CONN(cc);
-    br_ssl_engine_context *eng = &c->cc.eng;
-
-    for (;;) {
-        unsigned st = br_ssl_engine_current_state(eng);
-        int r;
-
-        if (st == BR_SSL_CLOSED)
-            return br_ssl_engine_last_error(eng) == BR_ERR_OK ? 0 : MA_ERR_IO;
-        if (st & BR_SSL_SENDREC) {
-            if ((r = push_records(c)) != MA_OK)
-                return r;
-            continue;
-        }
-        if (st & BR_SSL_RECVAPP) {
-            size_t avail;
-            unsigned char *p = br_ssl_engine_recvapp_buf(eng, &avail);
-
-            c->done = 1;
-            if (avail > len)
-                avail = len;
-            memcpy(buf, p, avail);
-            br_ssl_engine_recvapp_ack(eng, avail);
-            return (int)avail;
-        }
-        if (st & BR_SSL_SENDAPP)
-            c->done = 1;
-        if (st & BR_SSL_RECVREC) {
-            if (c->eof)
-                return c->done ? 0 : MA_ERR_IO; /* EOF without close_notify ends a stream too */
-            r = pull_records(c);
-            if (r == 0 && !c->done)
-                return MA_ERR_IO;
-            if (r <= 0)
-                return r;
-            continue;
-        }
-        c->want = MA_NET_READABLE;
-        return MA_ERR_PARTIAL;
-    }
+    return ma_tls_io_read(&CONN(cc)->io, buf, len);
 }
 
 static int conn_write(const struct ma_net_conn_class **cc, const void *buf, size_t len)
 {
-    struct tls_cconn *c = CONN(cc);
-    br_ssl_engine_context *eng = &c->cc.eng;
-
-    for (;;) {
-        unsigned st = br_ssl_engine_current_state(eng);
-        int r;
-
-        if (st == BR_SSL_CLOSED)
-            return MA_ERR_IO;
-        if (st & BR_SSL_SENDAPP) {
-            size_t avail;
-            unsigned char *p = br_ssl_engine_sendapp_buf(eng, &avail);
-
-            c->done = 1;
-            if (avail > len)
-                avail = len;
-            memcpy(p, buf, avail);
-            br_ssl_engine_sendapp_ack(eng, avail);
-            return (int)avail;
-        }
-        if (st & BR_SSL_SENDREC) {
-            if ((r = push_records(c)) != MA_OK)
-                return r;
-            continue;
-        }
-        /* the handshake needs the server's next flight before application data can flow */
-        if (st & BR_SSL_RECVREC) {
-            if (c->eof)
-                return MA_ERR_IO;
-            r = pull_records(c);
-            if (r == 0)
-                return MA_ERR_IO;
-            if (r < 0)
-                return r;
-            continue;
-        }
-        c->want = MA_NET_READABLE;
-        return MA_ERR_PARTIAL;
-    }
+    return ma_tls_io_write(&CONN(cc)->io, buf, len);
 }
 
 static int conn_flush(const struct ma_net_conn_class **cc)
 {
-    struct tls_cconn *c = CONN(cc);
-
-    br_ssl_engine_flush(&c->cc.eng, 0);
-    if (br_ssl_engine_current_state(&c->cc.eng) == BR_SSL_CLOSED)
-        return MA_ERR_IO;
-    return push_records(c);
+    return ma_tls_io_flush(&CONN(cc)->io);
 }
 
 static unsigned conn_want(const struct ma_net_conn_class **cc)
 {
-    return CONN(cc)->want;
+    return CONN(cc)->io.want;
 }
 
 static int conn_pending(const struct ma_net_conn_class **cc)
 {
-    return (br_ssl_engine_current_state(&CONN(cc)->cc.eng) & BR_SSL_RECVAPP) != 0;
+    return ma_tls_io_pending(&CONN(cc)->io);
 }
 
 static int conn_established(const struct ma_net_conn_class **cc)
 {
     struct tls_cconn *c = CONN(cc);
 
-    if (!c->done && (br_ssl_engine_current_state(&c->cc.eng) & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
-        c->done = 1;
-    return c->done;
+    if (!c->io.app && (br_ssl_engine_current_state(&c->cc.eng) & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
+        c->io.app = 1;
+    return c->io.app;
 }
 
 static const struct ma_tls_peer *conn_peer(const struct ma_net_conn_class **cc)
@@ -566,7 +411,7 @@ static const char *conn_last_error(const struct ma_net_conn_class **cc)
     switch (err) {
     case BR_ERR_OK:
     case BR_ERR_IO:
-        return t; /* the socket error or EOF recorded by push/pull, or "" */
+        return ma_tls_io_syserr(&c->io, t, n); /* the socket error or EOF, or "" */
     case BR_ERR_X509_NOT_TRUSTED:
         snprintf(t, n, "server certificate is not signed by a trusted CA");
         break;
@@ -597,12 +442,8 @@ static void conn_close(const struct ma_net_conn_class **cc)
 {
     struct tls_cconn *c = CONN(cc);
 
-    /* close_notify is a courtesy: one non-blocking attempt, no waiting for the server's */
-    if (br_ssl_engine_current_state(&c->cc.eng) != BR_SSL_CLOSED) {
-        br_ssl_engine_close(&c->cc.eng);
-        push_records(c);
-    }
-    close(c->fd);
+    ma_tls_io_close_notify(&c->io);
+    close(c->io.fd);
     cred_release(c->cred);
     ma_tls_anchors_free(c->anchors);
     free(c->v.dec);
@@ -625,13 +466,12 @@ const struct ma_net_conn_class **ma_tls_client_connect(struct ma_tls_client *s, 
     /* BearSSL initialises its own contexts; the I/O buffer stays untouched */
     memset(c, 0, offsetof(struct tls_cconn, cc));
     c->vtable = &tls_cconn_vtable;
-    c->fd = fd;
-    c->want = MA_NET_WRITABLE;
     c->anchors = s->anchors ? ma_tls_anchors_ref(s->anchors) : NULL;
     if ((c->cred = s->cred) != NULL)
         c->cred->refs++;
     snprintf(c->name, sizeof c->name, "%s", s->name);
     setup_engine(c, s);
+    ma_tls_io_init(&c->io, &c->cc.eng, fd, MA_NET_WRITABLE);
     if (ma_tls_random(seed, sizeof seed) != MA_OK) {
         ma_errmsg_set(em, "no entropy for TLS: getrandom failed");
         goto fail;

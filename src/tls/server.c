@@ -1,7 +1,6 @@
 #include "tls/server.h"
 
 #include <bearssl.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "net/loop.h"
+#include "tls/io.h"
 #include "tls/keypair.h"
 #include "tls/rand.h"
 
@@ -58,14 +58,12 @@ struct recorder {
 
 struct tls_conn {
     const struct ma_net_conn_class *vtable;
-    int fd;
-    unsigned want;
-    int eof;
+    struct ma_tls_io io;
     struct ma_tls_server *srv;
     struct cred *cred; /* held until the handshake completes */
     struct recorder rec;
     struct ma_tls_peer peer;
-    char errtext[32];
+    char errtext[120];
     br_ssl_server_context sc;
     /* BIDI buffer: requests can arrive (pipelining) while a response is being sent */
     unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
@@ -247,12 +245,12 @@ static void setup_engine(struct tls_conn *c)
     br_ssl_engine_set_buffer(eng, c->iobuf, sizeof c->iobuf, 1);
 }
 
-/* ---- record pump ------------------------------------------------------------------------- */
+/* ---- transport (the record pump is tls/io.c) ---------------------------------------------- */
 
 /* Once the handshake is over: drop the credential reference and publish peer facts. */
 static void check_handshake(struct tls_conn *c)
 {
-    if (c->cred == NULL || (br_ssl_engine_current_state(&c->sc.eng) & BR_SSL_SENDAPP) == 0)
+    if (c->cred == NULL || !c->io.app)
         return;
     cred_release(c->cred);
     c->cred = NULL;
@@ -264,172 +262,45 @@ static void check_handshake(struct tls_conn *c)
     }
 }
 
-/* Write pending records to the socket. MA_OK: nothing left; MA_ERR_PARTIAL: socket full. */
-static int push_records(struct tls_conn *c)
-{
-    br_ssl_engine_context *eng = &c->sc.eng;
-
-    while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
-        size_t len;
-        unsigned char *p = br_ssl_engine_sendrec_buf(eng, &len);
-        ssize_t n = write(c->fd, p, len);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                c->want = MA_NET_WRITABLE;
-                return MA_ERR_PARTIAL;
-            }
-            br_ssl_engine_close(eng);
-            return MA_ERR_IO;
-        }
-        br_ssl_engine_sendrec_ack(eng, (size_t)n);
-    }
-    return MA_OK;
-}
-
-/* Read one chunk of records from the socket into the engine. */
-static int pull_records(struct tls_conn *c)
-{
-    br_ssl_engine_context *eng = &c->sc.eng;
-    size_t len;
-    unsigned char *p = br_ssl_engine_recvrec_buf(eng, &len);
-    ssize_t n;
-
-    for (;;) {
-        n = read(c->fd, p, len);
-        if (n >= 0 || errno != EINTR)
-            break;
-    }
-    if (n == 0) {
-        c->eof = 1;
-        return 0;
-    }
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            c->want = MA_NET_READABLE;
-            return MA_ERR_PARTIAL;
-        }
-        return MA_ERR_IO;
-    }
-    br_ssl_engine_recvrec_ack(eng, (size_t)n);
-    return 1;
-}
-
 static int conn_read(const struct ma_net_conn_class **cc, void *buf, size_t len)
 {
     struct tls_conn *c = CONN(cc);
-    br_ssl_engine_context *eng = &c->sc.eng;
+    int r = ma_tls_io_read(&c->io, buf, len);
 
-    for (;;) {
-        unsigned st = br_ssl_engine_current_state(eng);
-        int r;
-
-        if (st == BR_SSL_CLOSED)
-            return br_ssl_engine_last_error(eng) == BR_ERR_OK ? 0 : MA_ERR_IO;
-        if (st & BR_SSL_SENDREC) {
-            r = push_records(c);
-            if (r != MA_OK)
-                return r;
-            continue;
-        }
-        check_handshake(c);
-        if (st & BR_SSL_RECVAPP) {
-            size_t avail;
-            unsigned char *p = br_ssl_engine_recvapp_buf(eng, &avail);
-
-            if (avail > len)
-                avail = len;
-            memcpy(buf, p, avail);
-            br_ssl_engine_recvapp_ack(eng, avail);
-            return (int)avail;
-        }
-        if (st & BR_SSL_RECVREC) {
-            if (c->eof)
-                return 0; /* TCP EOF without close_notify: the peer is gone all the same */
-            r = pull_records(c);
-            if (r <= 0)
-                return r;
-            continue;
-        }
-        /* nothing to read until the peer sends more */
-        c->want = MA_NET_READABLE;
-        return MA_ERR_PARTIAL;
-    }
+    check_handshake(c);
+    return r;
 }
 
 static int conn_write(const struct ma_net_conn_class **cc, const void *buf, size_t len)
 {
     struct tls_conn *c = CONN(cc);
-    br_ssl_engine_context *eng = &c->sc.eng;
+    int r = ma_tls_io_write(&c->io, buf, len);
 
-    for (;;) {
-        unsigned st = br_ssl_engine_current_state(eng);
-        int r;
-
-        if (st == BR_SSL_CLOSED)
-            return MA_ERR_IO;
-        if (st & BR_SSL_SENDAPP) {
-            size_t avail;
-            unsigned char *p = br_ssl_engine_sendapp_buf(eng, &avail);
-
-            if (avail > len)
-                avail = len;
-            memcpy(p, buf, avail);
-            br_ssl_engine_sendapp_ack(eng, avail);
-            return (int)avail;
-        }
-        if (st & BR_SSL_SENDREC) {
-            r = push_records(c);
-            if (r != MA_OK)
-                return r;
-            continue;
-        }
-        /* handshake still needs input before application data can flow */
-        if (st & BR_SSL_RECVREC) {
-            r = pull_records(c);
-            if (r == 0)
-                return MA_ERR_IO;
-            if (r < 0)
-                return r;
-            continue;
-        }
-        c->want = MA_NET_READABLE;
-        return MA_ERR_PARTIAL;
-    }
+    check_handshake(c);
+    return r;
 }
 
 static int conn_flush(const struct ma_net_conn_class **cc)
 {
-    struct tls_conn *c = CONN(cc);
-
-    br_ssl_engine_flush(&c->sc.eng, 0);
-    if (br_ssl_engine_current_state(&c->sc.eng) == BR_SSL_CLOSED)
-        return MA_ERR_IO;
-    return push_records(c);
+    return ma_tls_io_flush(&CONN(cc)->io);
 }
 
 static unsigned conn_want(const struct ma_net_conn_class **cc)
 {
-    return CONN(cc)->want;
+    return CONN(cc)->io.want;
 }
 
 static int conn_pending(const struct ma_net_conn_class **cc)
 {
-    return (br_ssl_engine_current_state(&CONN(cc)->sc.eng) & BR_SSL_RECVAPP) != 0;
+    return ma_tls_io_pending(&CONN(cc)->io);
 }
 
 static void conn_close(const struct ma_net_conn_class **cc)
 {
     struct tls_conn *c = CONN(cc);
 
-    /* close_notify is a courtesy: one non-blocking attempt, no waiting for the peer's */
-    if (br_ssl_engine_current_state(&c->sc.eng) != BR_SSL_CLOSED) {
-        br_ssl_engine_close(&c->sc.eng);
-        push_records(c);
-    }
-    close(c->fd);
+    ma_tls_io_close_notify(&c->io);
+    close(c->io.fd);
     cred_release(c->cred);
     free(c->rec.dec);
     free(c->rec.leaf);
@@ -451,8 +322,8 @@ static const char *conn_last_error(const struct ma_net_conn_class **cc)
     struct tls_conn *c = CONN(cc);
     int err = br_ssl_engine_last_error(&c->sc.eng);
 
-    if (err == BR_ERR_OK)
-        return "";
+    if (err == BR_ERR_OK || err == BR_ERR_IO)
+        return ma_tls_io_syserr(&c->io, c->errtext, sizeof c->errtext);
     snprintf(c->errtext, sizeof c->errtext, "BearSSL error %d", err);
     return c->errtext;
 }
@@ -473,12 +344,11 @@ const struct ma_net_conn_class **ma_tls_server_accept(struct ma_tls_server *s, i
      * must stay untouched so idle connections do not pull its pages into RSS */
     memset(c, 0, offsetof(struct tls_conn, sc));
     c->vtable = &tls_conn_vtable;
-    c->fd = fd;
     c->srv = s;
-    c->want = MA_NET_READABLE;
     c->cred = s->cur;
     c->cred->refs++;
     setup_engine(c);
+    ma_tls_io_init(&c->io, &c->sc.eng, fd, MA_NET_READABLE);
     if (ma_tls_random(seed, sizeof seed) != MA_OK) {
         ma_errmsg_set(em, "no entropy for TLS: getrandom failed");
         goto fail;

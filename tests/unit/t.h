@@ -7,7 +7,10 @@
  * CHECKs failed. */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static int t_failed_checks, t_passed, t_failed;
 
@@ -58,6 +61,48 @@ static int t_failed_checks, t_passed, t_failed;
             t_failed_checks++;                                                                     \
         }                                                                                          \
     } while (0)
+
+/* Over-read guard (picohttpparser test.c): t_place copies s[0..n) to the end of a mapping that is
+ * followed by a PROT_NONE page, so a parser reading past n faults at once. The area holds
+ * T_GUARD_PAGES pages: over twice the 64 KiB default head limit with 4 KiB pages. */
+#define T_GUARD_PAGES 40
+
+static char *t_guard_base;
+static size_t t_guard_size;
+
+static inline char *t_place(const void *s, size_t n)
+{
+    char *p;
+
+    if (t_guard_base == NULL) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        char *m;
+
+        t_guard_size = T_GUARD_PAGES * page;
+        m = mmap(NULL, t_guard_size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
+        if (m == MAP_FAILED || mprotect(m + t_guard_size, page, PROT_NONE) != 0) {
+            perror("mmap");
+            exit(2);
+        }
+        t_guard_base = m;
+    }
+    if (n > t_guard_size) {
+        fprintf(stderr, "input of %zu bytes does not fit the guard area\n", n);
+        exit(2);
+    }
+    p = t_guard_base + t_guard_size - n;
+    if (n > 0)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* 1 if p points into the guard area (a parser's slices must point into the copy it parsed). */
+static inline int t_in_guard(const void *p)
+{
+    return t_guard_base != NULL && (const char *)p >= t_guard_base &&
+           (const char *)p < t_guard_base + t_guard_size;
+}
 
 #define T_RUN(fn)                                                                                  \
     do {                                                                                           \

@@ -8,37 +8,7 @@
 #include "http/chunked.h"
 #include "t.h"
 
-/* Each piece is decoded at the end of a mapping followed by a PROT_NONE page, so a read or write
- * past buf[len) faults (picohttpparser test.c). */
-static char *guard_base;
-static size_t guard_size;
-
-static void guard_init(void)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    char *m;
-
-    guard_size = 8 * page;
-    m = mmap(NULL, guard_size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED || mprotect(m + guard_size, page, PROT_NONE) != 0) {
-        perror("mmap");
-        exit(2);
-    }
-    guard_base = m;
-}
-
-static char *place(const char *s, size_t n)
-{
-    char *p;
-
-    if (n > guard_size) {
-        fprintf(stderr, "input of %zu bytes does not fit the guard area\n", n);
-        exit(2);
-    }
-    p = guard_base + guard_size - n;
-    memcpy(p, s, n);
-    return p;
-}
+/* Inputs go through t_place (t.h): a read past their end faults. */
 
 /* What feeding an input produced. */
 struct outcome {
@@ -61,7 +31,7 @@ static void feed(const char *in, size_t n, const size_t *cuts, size_t ncuts, str
     o->plen = o->rlen = 0;
     while (at < n || i == 0) {
         size_t end = i < ncuts ? cuts[i] : n, len = end - at, orig = len;
-        char *b = place(in + at, len);
+        char *b = t_place(in + at, len);
 
         i++;
         o->rc = ma_http_chunked_decode(&d, b, &len);
@@ -353,7 +323,6 @@ static void test_long_stream(void)
 
 int main(void)
 {
-    guard_init();
     T_RUN(test_ok_rows);
     T_RUN(test_err_rows);
     T_RUN(test_sticky_error);

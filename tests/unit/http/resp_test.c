@@ -6,43 +6,13 @@
 #include "http/parse.h"
 #include "t.h"
 
-/* Every head is parsed from the end of a mapping followed by a PROT_NONE page, so a read past
- * buf[len) faults (picohttpparser test.c). */
-static char *guard_base;
-static size_t guard_size;
-
-static void guard_init(void)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    char *m;
-
-    guard_size = 8 * page;
-    m = mmap(NULL, guard_size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED || mprotect(m + guard_size, page, PROT_NONE) != 0) {
-        perror("mmap");
-        exit(2);
-    }
-    guard_base = m;
-}
-
-static const char *place(const char *s, size_t n)
-{
-    char *p;
-
-    if (n > guard_size) {
-        fprintf(stderr, "input of %zu bytes does not fit the guard area\n", n);
-        exit(2);
-    }
-    p = guard_base + guard_size - n;
-    memcpy(p, s, n);
-    return p;
-}
+/* Inputs go through t_place (t.h): a read past their end faults. */
 
 #define BIG (1 << 20)
 
 static int parse_n(const char *s, size_t n, size_t max_head, struct ma_http_resp *r)
 {
-    return ma_http_parse_response(place(s, n), n, max_head, r);
+    return ma_http_parse_response(t_place(s, n), n, max_head, r);
 }
 
 static const char *cs(struct ma_str s)
@@ -340,7 +310,6 @@ static void test_limits(void)
 
 int main(void)
 {
-    guard_init();
     T_RUN(test_kube_heads);
     T_RUN(test_ok_rows);
     T_RUN(test_err_rows);

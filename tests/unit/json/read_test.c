@@ -8,44 +8,14 @@
 #include "json/read.h"
 #include "t.h"
 
-/* Documents are parsed from the end of a mapping followed by a PROT_NONE page, so a read past
- * js[len) faults (picohttpparser test.c). */
-static char *guard_base;
-static size_t guard_size;
-
-static void guard_init(void)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    char *m;
-
-    guard_size = 4 * page;
-    m = mmap(NULL, guard_size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED || mprotect(m + guard_size, page, PROT_NONE) != 0) {
-        perror("mmap");
-        exit(2);
-    }
-    guard_base = m;
-}
-
-static const char *place(const char *s, size_t n)
-{
-    char *p;
-
-    if (n > guard_size) {
-        fprintf(stderr, "input of %zu bytes does not fit the guard area\n", n);
-        exit(2);
-    }
-    p = guard_base + guard_size - n;
-    memcpy(p, s, n);
-    return p;
-}
+/* Inputs go through t_place (t.h): a read past their end faults. */
 
 #define NTOK 512
 static jsmntok_t toks[NTOK];
 
 static int parse_n(struct ma_json_doc *d, const char *s, size_t n, int max)
 {
-    return ma_json_parse(d, place(s, n), n, toks, max, NULL);
+    return ma_json_parse(d, t_place(s, n), n, toks, max, NULL);
 }
 
 static int parse(struct ma_json_doc *d, const char *s)
@@ -298,7 +268,7 @@ static void test_parse_rows(void)
         int rc;
 
         em.msg[0] = '\0';
-        rc = ma_json_parse(&d, place(r->in, strlen(r->in)), strlen(r->in), toks, NTOK, &em);
+        rc = ma_json_parse(&d, t_place(r->in, strlen(r->in)), strlen(r->in), toks, NTOK, &em);
         if (rc != r->rc || (rc == MA_OK && d.ntok != r->ntok))
             fprintf(stderr, "row %zu (%s): rc %d ntok %d\n", i, r->comment, rc, d.ntok);
         CHECK_EQ(rc, r->rc);
@@ -352,7 +322,7 @@ static void test_token_limit(void)
     need = d.ntok;
     CHECK_EQ(parse_n(&d, POD, strlen(POD), need), MA_OK);
     CHECK_EQ(d.ntok, need);
-    CHECK_EQ(ma_json_parse(&d, place(POD, strlen(POD)), strlen(POD), toks, need - 1, &em),
+    CHECK_EQ(ma_json_parse(&d, t_place(POD, strlen(POD)), strlen(POD), toks, need - 1, &em),
              MA_ERR_LIMIT);
     CHECK(strstr(em.msg, "tokens") != NULL);
     CHECK_EQ(d.ntok, 0);
@@ -649,7 +619,6 @@ static void test_repeated_key_last_wins(void)
 
 int main(void)
 {
-    guard_init();
     T_RUN(test_pod);
     T_RUN(test_pod_list_page);
     T_RUN(test_watch_and_status);
