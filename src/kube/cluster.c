@@ -25,6 +25,8 @@ struct ma_kube_cluster {
     struct ma_kube_pods *pods;
     struct ma_kube_informer *inf[MAX_WATCHED_NAMESPACES];
     char *names[MAX_WATCHED_NAMESPACES];
+    struct ma_kube_pods_scope scope[MAX_WATCHED_NAMESPACES];
+    char *scope_ns[MAX_WATCHED_NAMESPACES];
     size_t ninf;
 };
 
@@ -68,6 +70,7 @@ void ma_kube_cluster_free(struct ma_kube_cluster *c)
     for (i = 0; i < c->ninf; i++) {
         ma_kube_informer_free(c->inf[i]);
         free(c->names[i]);
+        free(c->scope_ns[i]);
     }
     ma_kube_pods_free(c->pods);
     ma_kube_client_free(c->kc);
@@ -90,7 +93,10 @@ static void add_informer(struct ma_kube_cluster *c, const char *ns)
         snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods", ns);
         snprintf(name, sizeof name, "cache/pods/%s", ns);
     }
-    ma_kube_pods_informer_handler(c->pods, &h);
+    c->scope_ns[c->ninf] = ns ? ma_xstrdup(ns) : NULL;
+    c->scope[c->ninf].store = c->pods;
+    c->scope[c->ninf].namespace = c->scope_ns[c->ninf];
+    ma_kube_pods_informer_handler(&c->scope[c->ninf], &h);
     ic.name = name;
     ic.path = path;
     c->names[c->ninf] = ma_xstrdup(name);

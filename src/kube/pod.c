@@ -358,6 +358,19 @@ static int plan_pod(const struct ma_json_doc *d, int obj, struct plan *pl, struc
         ma_errmsg_set(em, "pod: not a JSON object");
         return MA_ERR_SYNTAX;
     }
+    /* LIST items carry no kind (kube-apiserver omits it in lists); anything that names another
+     * kind is not a pod, whatever its fields look like */
+    {
+        int kind = ma_json_get(d, obj, "kind");
+
+        if (kind >= 0 && !ma_json_is_null(d, kind) && !ma_json_str_eq(d, kind, "Pod")) {
+            char k[32] = "";
+
+            (void)ma_json_str(d, kind, k, sizeof k);
+            ma_errmsg_set(em, "pod: object of kind \"%s\" is not a Pod", k);
+            return MA_ERR_SYNTAX;
+        }
+    }
     pick(d, obj, keys, 3, top);
     if ((rc = check_object(d, top[0], pl, "metadata", em)) < 0)
         return rc;

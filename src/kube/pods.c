@@ -1,5 +1,6 @@
 #include "kube/pods.h"
 
+#include "json/read.h"
 #include "kube/watch.h"
 
 #include <stdint.h>
@@ -340,34 +341,56 @@ int ma_kube_pods_delete(struct ma_kube_pods *s, const char *namespace, const cha
     return MA_OK;
 }
 
-/* see kube/pods.h */
-void ma_kube_pods_mark_all(struct ma_kube_pods *s)
+static void mark_ns(struct ns *n)
 {
-    size_t i, j;
+    size_t j;
 
-    for (i = 0; i < s->nns; i++)
-        for (j = 0; j < s->nss[i]->n; j++)
-            s->nss[i]->pods[j]->_marked = 1;
+    for (j = 0; j < n->n; j++)
+        n->pods[j]->_marked = 1;
 }
 
 /* see kube/pods.h */
-size_t ma_kube_pods_sweep(struct ma_kube_pods *s)
+void ma_kube_pods_mark(struct ma_kube_pods *s, const char *namespace)
+{
+    struct ns *n;
+    size_t i;
+
+    if (namespace != NULL) {
+        if ((n = ns_find(s, namespace)) != NULL)
+            mark_ns(n);
+        return;
+    }
+    for (i = 0; i < s->nns; i++)
+        mark_ns(s->nss[i]);
+}
+
+/* Drop the marked pods of namespace i; returns how many. */
+static size_t sweep_ns(struct ma_kube_pods *s, struct ns *n)
+{
+    size_t j = n->n, dropped = 0;
+
+    while (j-- > 0) {
+        if (n->pods[j]->_marked) {
+            unlink_pod(s, n, j);
+            dropped++;
+        }
+    }
+    if (n->n == 0)
+        ns_drop(s, n);
+    return dropped;
+}
+
+/* see kube/pods.h */
+size_t ma_kube_pods_sweep(struct ma_kube_pods *s, const char *namespace)
 {
     size_t i = s->nns, dropped = 0;
+    struct ns *n;
 
+    if (namespace != NULL)
+        return (n = ns_find(s, namespace)) != NULL ? sweep_ns(s, n) : 0;
     /* backwards: ns_drop moves the last namespace into the hole, which is already swept */
-    while (i-- > 0) {
-        struct ns *n = s->nss[i];
-        size_t j = n->n;
-        while (j-- > 0) {
-            if (n->pods[j]->_marked) {
-                unlink_pod(s, n, j);
-                dropped++;
-            }
-        }
-        if (n->n == 0)
-            ns_drop(s, n);
-    }
+    while (i-- > 0)
+        dropped += sweep_ns(s, s->nss[i]);
     return dropped;
 }
 
@@ -411,30 +434,48 @@ size_t ma_kube_pods_count(const struct ma_kube_pods *s)
 
 static void h_mark(void *arg)
 {
-    ma_kube_pods_mark_all(arg);
+    struct ma_kube_pods_scope *sc = arg;
+
+    ma_kube_pods_mark(sc->store, sc->namespace);
 }
 
 static int h_upsert(void *arg, const struct ma_json_doc *d, int obj, struct ma_errmsg *em)
 {
-    return ma_kube_pods_upsert(arg, d, obj, em);
+    struct ma_kube_pods_scope *sc = arg;
+
+    /* a namespaced watch only ever carries its namespace; anything else is not ours to store */
+    if (sc->namespace != NULL) {
+        int t = ma_json_path(d, obj, "metadata.namespace");
+
+        if (!ma_json_str_eq(d, t, sc->namespace)) {
+            ma_errmsg_set(em, "pod outside namespace %s on its watch", sc->namespace);
+            return MA_ERR_SYNTAX;
+        }
+    }
+    return ma_kube_pods_upsert(sc->store, d, obj, em);
 }
 
 static void h_remove(void *arg, const char *namespace, const char *name)
 {
-    (void)ma_kube_pods_delete(arg, namespace, name);
+    struct ma_kube_pods_scope *sc = arg;
+
+    (void)ma_kube_pods_delete(sc->store, namespace, name);
 }
 
 static void h_sweep(void *arg)
 {
-    (void)ma_kube_pods_sweep(arg);
+    struct ma_kube_pods_scope *sc = arg;
+
+    (void)ma_kube_pods_sweep(sc->store, sc->namespace);
 }
 
 /* see kube/pods.h */
-void ma_kube_pods_informer_handler(struct ma_kube_pods *s, struct ma_kube_informer_handler *out)
+void ma_kube_pods_informer_handler(struct ma_kube_pods_scope *scope,
+                                   struct ma_kube_informer_handler *out)
 {
     out->relist_begin = h_mark;
     out->upsert = h_upsert;
     out->remove = h_remove;
     out->relist_end = h_sweep;
-    out->arg = s;
+    out->arg = scope;
 }

@@ -31,7 +31,7 @@ struct ma_kube_pod {
     time_t deleted;          /* metadata.deletionTimestamp, 0 when absent */
     /* private: the store's bookkeeping follows */
     uint32_t _hash; /* of namespace/name, for the store's name index */
-    int _marked;    /* set by ma_kube_pods_mark_all, cleared by re-insertion */
+    int _marked;    /* set by ma_kube_pods_mark, cleared by re-insertion */
 };
 
 /* Decode the Pod object at token obj of d into *out: one heap allocation holding the pod, its
@@ -58,10 +58,12 @@ int ma_kube_pods_upsert(struct ma_kube_pods *s, const struct ma_json_doc *d, int
                         struct ma_errmsg *em);
 /* Remove namespace/name; MA_ERR_NOTFOUND when absent. */
 int ma_kube_pods_delete(struct ma_kube_pods *s, const char *namespace, const char *name);
-/* Mark every pod, then drop those not re-inserted before ma_kube_pods_sweep (relist after 410);
- * sweep returns how many it dropped. */
-void ma_kube_pods_mark_all(struct ma_kube_pods *s);
-size_t ma_kube_pods_sweep(struct ma_kube_pods *s);
+/* Mark every pod of namespace (NULL: of all namespaces), then drop those of that namespace not
+ * re-inserted before ma_kube_pods_sweep with the same namespace (a relist); sweep returns how many
+ * it dropped. Scoped so that one namespace's relist never touches the pods another informer is
+ * responsible for. */
+void ma_kube_pods_mark(struct ma_kube_pods *s, const char *namespace);
+size_t ma_kube_pods_sweep(struct ma_kube_pods *s, const char *namespace);
 
 const struct ma_kube_pod *ma_kube_pods_get(const struct ma_kube_pods *s, const char *namespace,
                                            const char *name);
@@ -73,9 +75,17 @@ int ma_kube_pods_each(const struct ma_kube_pods *s, const char *namespace,
                       int (*fn)(const struct ma_kube_pod *p, void *arg), void *arg);
 size_t ma_kube_pods_count(const struct ma_kube_pods *s);
 
+/* What one informer is responsible for: the pods of `namespace` (NULL: all namespaces) in
+ * `store`. Caller-owned; MUST outlive the informer. */
+struct ma_kube_pods_scope {
+    struct ma_kube_pods *store;
+    const char *namespace;
+};
+
 struct ma_kube_informer_handler;
-/* The informer handler that keeps s in step with a pods watch (upsert, delete, mark/sweep on a
- * relist). s MUST outlive the informers using it. */
-void ma_kube_pods_informer_handler(struct ma_kube_pods *s, struct ma_kube_informer_handler *out);
+/* The informer handler that keeps scope's pods in step with a pods watch: upsert (refusing pods
+ * outside the scope's namespace), delete, and mark/sweep of that namespace only on a relist. */
+void ma_kube_pods_informer_handler(struct ma_kube_pods_scope *scope,
+                                   struct ma_kube_informer_handler *out);
 
 #endif

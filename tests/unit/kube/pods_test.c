@@ -371,6 +371,50 @@ static void test_name_order(void)
     ma_kube_pods_free(s);
 }
 
+/* Issue 3 regression (found by tests/integration/55-kube-cache.py): a Service on the pods watch
+ * was stored as a pod. LIST items carry no kind and stay accepted. */
+static void test_issue3_other_kinds_are_not_pods(void)
+{
+    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_errmsg em;
+
+    CHECK_EQ(upsert(s, "{\"kind\":\"Service\",\"metadata\":{\"namespace\":\"a\",\"name\":\"svc\"},"
+                       "\"status\":{\"phase\":\"Running\"}}",
+                    &em),
+             MA_ERR_SYNTAX);
+    CHECK_STR(em.msg, "pod: object of kind \"Service\" is not a Pod");
+    CHECK_EQ(upsert(s, "{\"metadata\":{\"namespace\":\"a\",\"name\":\"p\"}}", &em), MA_OK);
+    CHECK_EQ(upsert(s, "{\"kind\":null,\"metadata\":{\"namespace\":\"a\",\"name\":\"q\"}}", &em),
+             MA_OK);
+    CHECK_EQ(ma_kube_pods_count(s), 2);
+    ma_kube_pods_free(s);
+}
+
+/* Issue 3 regression (found by tests/integration/55-kube-cache.py): with one informer per
+ * --watch-namespace sharing the store, namespace b's relist marked and swept namespace a's pods.
+ * Mark and sweep are now scoped to the informer's namespace. */
+static void test_issue3_relist_of_one_namespace_keeps_the_others(void)
+{
+    struct ma_kube_pods *s = ma_kube_pods_new();
+    char buf[2048];
+
+    upsert(s, pod_json(buf, sizeof buf, "a", "a1", "", "Running", "True"), NULL);
+    upsert(s, pod_json(buf, sizeof buf, "b", "b1", "", "Running", "True"), NULL);
+    upsert(s, pod_json(buf, sizeof buf, "b", "b2", "", "Running", "True"), NULL);
+    ma_kube_pods_mark(s, "b");
+    upsert(s, pod_json(buf, sizeof buf, "b", "b2", "", "Running", "True"), NULL);
+    /* a's relist runs at the same time: its sweep must not take b's marked pods */
+    ma_kube_pods_mark(s, "a");
+    upsert(s, pod_json(buf, sizeof buf, "a", "a1", "", "Running", "True"), NULL);
+    CHECK_EQ(ma_kube_pods_sweep(s, "a"), 0);
+    CHECK_STR(list(s, "b", NULL), "b1,b2,");
+    CHECK_EQ(ma_kube_pods_sweep(s, "b"), 1);
+    CHECK_STR(list(s, "a", NULL), "a1,");
+    CHECK_STR(list(s, "b", NULL), "b2,");
+    CHECK_EQ(ma_kube_pods_sweep(s, "zz"), 0); /* unknown namespace: nothing */
+    ma_kube_pods_free(s);
+}
+
 static void test_mark_sweep(void)
 {
     struct ma_kube_pods *s = ma_kube_pods_new();
@@ -380,10 +424,10 @@ static void test_mark_sweep(void)
     upsert(s, pod_json(buf, sizeof buf, "a", "gone", "", "Running", "True"), NULL);
     upsert(s, pod_json(buf, sizeof buf, "b", "gone", "", "Running", "True"), NULL);
     upsert(s, pod_json(buf, sizeof buf, "c", "gone", "", "Running", "True"), NULL);
-    ma_kube_pods_mark_all(s);
+    ma_kube_pods_mark(s, NULL);
     upsert(s, pod_json(buf, sizeof buf, "a", "keep", "\"v\":\"2\"", "Running", "True"), NULL);
     upsert(s, pod_json(buf, sizeof buf, "d", "new", "", "Running", "True"), NULL);
-    CHECK_EQ(ma_kube_pods_sweep(s), 3);
+    CHECK_EQ(ma_kube_pods_sweep(s, NULL), 3);
     CHECK_EQ(ma_kube_pods_count(s), 2);
     CHECK_STR(list(s, "a", NULL), "keep,");
     CHECK_STR(list(s, "a", "v=2"), "keep,");
@@ -393,9 +437,9 @@ static void test_mark_sweep(void)
     CHECK(ma_kube_pods_get(s, "b", "gone") == NULL);
     CHECK(ma_kube_pods_get(s, "d", "new") != NULL);
     /* a sweep without a mark drops nothing; marking everything and sweeping empties the store */
-    CHECK_EQ(ma_kube_pods_sweep(s), 0);
-    ma_kube_pods_mark_all(s);
-    CHECK_EQ(ma_kube_pods_sweep(s), 2);
+    CHECK_EQ(ma_kube_pods_sweep(s, NULL), 0);
+    ma_kube_pods_mark(s, NULL);
+    CHECK_EQ(ma_kube_pods_sweep(s, NULL), 2);
     CHECK_EQ(ma_kube_pods_count(s), 0);
     CHECK_EQ(s->nns, 0);
     CHECK_EQ(s->by_name.n, 0);
@@ -569,6 +613,8 @@ int main(void)
     T_RUN(test_selector_per_namespace);
     T_RUN(test_name_order);
     T_RUN(test_mark_sweep);
+    T_RUN(test_issue3_relist_of_one_namespace_keeps_the_others);
+    T_RUN(test_issue3_other_kinds_are_not_pods);
     T_RUN(test_malformed);
     T_RUN(test_limits);
     T_RUN(test_index_stress);
