@@ -38,7 +38,8 @@ struct ma_http_conn {
     size_t head_off, body_off;
     struct ma_buf body;
     struct ma_arena arena;
-    struct ma_http_exchange ex;
+    struct ma_http_exchange *ex; /* allocated when a request arrives, released when idle */
+    char remote[64];
     int status;
     int close_after;
     int in_dispatch;         /* inside run(): a synchronous respond must not re-enter */
@@ -107,8 +108,8 @@ static void conn_free(struct ma_http_conn *c)
     struct ma_http_server *s = c->srv;
     struct ma_http_conn **pp;
 
-    if (c->state == HC_HANDLING && c->ex.on_abort != NULL)
-        c->ex.on_abort(&c->ex);
+    if (c->state == HC_HANDLING && c->ex->on_abort != NULL)
+        c->ex->on_abort(c->ex);
     if (c->queued)
         for (pp = &s->ready; *pp != NULL; pp = &(*pp)->ready_next)
             if (*pp == c) {
@@ -128,6 +129,7 @@ static void conn_free(struct ma_http_conn *c)
     ma_buf_free(&c->head_out);
     ma_buf_free(&c->body);
     ma_arena_free(&c->arena);
+    free(c->ex);
     free(c);
 }
 
@@ -150,7 +152,7 @@ static void on_conn_event(struct ma_net_loop *loop, int fd, unsigned events, voi
     if (c->state == HC_HANDLING) {
         /* the only event possible here is an error or hangup: the peer left mid-request */
         if (events) {
-            MA_LOGV(2, "%s went away while its request was being handled", c->ex.remote);
+            MA_LOGV(2, "%s went away while its request was being handled", c->remote);
             conn_free(c);
         }
         return;
@@ -173,6 +175,17 @@ static const char *http_date(struct ma_http_server *s)
     return s->date;
 }
 
+/* The connection's exchange (request head slices, header array: 3 KB), made when a request
+ * arrives so that idle connections do not carry one. */
+static struct ma_http_exchange *exchange(struct ma_http_conn *c)
+{
+    if (c->ex == NULL) {
+        c->ex = ma_xcalloc(1, sizeof *c->ex);
+        memcpy(c->ex->remote, c->remote, sizeof c->ex->remote);
+    }
+    return c->ex;
+}
+
 static void build_head(struct ma_http_conn *c, int status, const char *ctype, const char *extra)
 {
     struct ma_buf *h = &c->head_out;
@@ -189,7 +202,7 @@ static void build_head(struct ma_http_conn *c, int status, const char *ctype, co
         ma_buf_appends(h, extra);
     if (c->close_after)
         ma_buf_appends(h, "Connection: close\r\n");
-    else if (c->ex.req.minor_version == 0)
+    else if (c->ex->req.minor_version == 0)
         ma_buf_appends(h, "Connection: keep-alive\r\n");
     ma_buf_appends(h, "\r\n");
 }
@@ -243,17 +256,18 @@ void ma_http_respond(struct ma_http_exchange *ex, int status, const char *conten
 /* A response the server itself makes for a protocol error; the connection closes after it. */
 static void respond_error(struct ma_http_conn *c, int status, const char *why)
 {
+    struct ma_http_exchange *ex = exchange(c);
     char esc[200];
 
-    MA_LOG_W("closing %s: %d %s: %s", c->ex.remote, status, ma_http_reason(status),
+    MA_LOG_W("closing %s: %d %s: %s", c->remote, status, ma_http_reason(status),
              ma_log_escape(why, strlen(why), esc, sizeof esc));
     c->close_after = 1;
     ma_buf_reset(&c->body);
     ma_buf_appendf(&c->body, "%d %s: %s\n", status, ma_http_reason(status), why);
-    c->ex.head_only = 0;
-    c->ex.req.method = ma_str_make("-", 1);
-    c->ex.req.path = ma_str_make("-", 1);
-    c->ex._start_us = ma_time_mono_us();
+    ex->head_only = 0;
+    ex->req.method = ma_str_make("-", 1);
+    ex->req.path = ma_str_make("-", 1);
+    ex->_start_us = ma_time_mono_us();
     start_sending(c, status, "text/plain; charset=utf-8", NULL);
 }
 
@@ -261,7 +275,7 @@ static void respond_error(struct ma_http_conn *c, int status, const char *why)
 
 static void dispatch(struct ma_http_conn *c)
 {
-    struct ma_http_exchange *ex = &c->ex;
+    struct ma_http_exchange *ex = c->ex;
     struct ma_http_server *s = c->srv;
 
     ex->arena = &c->arena;
@@ -286,7 +300,7 @@ static void dispatch(struct ma_http_conn *c)
  * more bytes. */
 static int take_request(struct ma_http_conn *c)
 {
-    struct ma_http_req *req = &c->ex.req;
+    struct ma_http_req *req = &exchange(c)->req;
     int r;
 
     if (c->in.len == 0)
@@ -339,17 +353,17 @@ static int fill(struct ma_http_conn *c)
         return 0;
     }
     if (n < 0 && c->in.len > 0)
-        MA_LOGV(2, "%s: connection failed mid-request: %s", c->ex.remote,
+        MA_LOGV(2, "%s: connection failed mid-request: %s", c->remote,
                 c->t[0]->last_error(c->t));
     else if (n < 0 && !c->t[0]->established(c->t))
-        MA_LOGV(1, "%s: TLS handshake failed: %s", c->ex.remote, c->t[0]->last_error(c->t));
+        MA_LOGV(1, "%s: TLS handshake failed: %s", c->remote, c->t[0]->last_error(c->t));
     conn_free(c);
     return -1;
 }
 
 static void log_request(struct ma_http_conn *c)
 {
-    struct ma_http_exchange *ex = &c->ex;
+    struct ma_http_exchange *ex = c->ex;
     int64_t us = ma_time_mono_us() - ex->_start_us;
 
     MA_LOGV(4, "%.*s %.*s %d %lld.%03lldms user=%s remote=%s", (int)ex->req.method.len,
@@ -386,6 +400,8 @@ static void release_idle(struct ma_http_conn *c)
     ma_buf_free(&c->head_out);
     ma_buf_free(&c->body);
     ma_arena_free(&c->arena);
+    free(c->ex);
+    c->ex = NULL;
     c->released = 1;
 }
 
@@ -393,7 +409,7 @@ static void release_idle(struct ma_http_conn *c)
 static int send_some(struct ma_http_conn *c)
 {
     const struct ma_net_conn_class **t = c->t;
-    size_t body_len = c->ex.head_only ? 0 : c->body.len;
+    size_t body_len = c->ex->head_only ? 0 : c->body.len;
     int n;
 
     while (c->head_off < c->head_out.len || c->body_off < body_len) {
@@ -406,7 +422,7 @@ static int send_some(struct ma_http_conn *c)
             return 0;
         }
         if (n < 0) {
-            MA_LOGV(2, "%s: write failed, closing", c->ex.remote);
+            MA_LOGV(2, "%s: write failed, closing", c->remote);
             conn_free(c);
             return -1;
         }
@@ -494,7 +510,7 @@ void ma_http_server_adopt(struct ma_http_server *s, const struct ma_net_conn_cla
     ma_buf_init_heap(&c->head_out, 64 * 1024);
     ma_buf_init_heap(&c->body, MA_HTTP_MAX_RESPONSE);
     ma_arena_init(&c->arena, MA_REQ_ARENA_MAX);
-    snprintf(c->ex.remote, sizeof c->ex.remote, "%s", remote);
+    snprintf(c->remote, sizeof c->remote, "%s", remote);
     c->last_active = ma_time_mono_ms();
     c->deadline = c->last_active + s->cfg.handshake_timeout_ms;
     c->next = s->conns;
@@ -574,11 +590,11 @@ static int64_t sweep(struct ma_net_loop *loop, void *arg)
             continue;
         }
         if (!c->t[0]->established(c->t))
-            MA_LOGV(1, "%s: TLS handshake timed out", c->ex.remote);
+            MA_LOGV(1, "%s: TLS handshake timed out", c->remote);
         else if (c->state == HC_SENDING)
-            MA_LOG_W("closing %s: peer stopped reading the response", c->ex.remote);
+            MA_LOG_W("closing %s: peer stopped reading the response", c->remote);
         else
-            MA_LOGV(3, "closing idle connection %s", c->ex.remote);
+            MA_LOGV(3, "closing idle connection %s", c->remote);
         conn_free(c);
     }
     return SWEEP_MS;
