@@ -210,30 +210,39 @@ static void append_string(struct ma_buf *b, const char *str, size_t n)
     ma_buf_appendc(b, '"');
 }
 
-/* A NUL-terminated string: one scan finds both its length and whether it needs escaping (keys,
- * names and quantities never do), then one copy. NUL is not in plain_ascii, so the scan stops at
- * the end or at the first byte needing care. `suffix` (":" after a key, or "") is appended in the
- * same reservation. */
-static void append_cstr(struct ma_buf *b, const char *str, const char *suffix)
+/* A NUL-terminated string, quoted, then `suffix` (':' after a key, or 0). Names, keys and
+ * quantities are short and never need escaping: copy them while scanning, straight into space
+ * reserved up front (the per-string cost of a 100-item answer is what this saves). A string
+ * that is long or needs escaping leaves the buffer untouched and takes the general path. */
+#define CSTR_FAST 64
+
+static void append_cstr(struct ma_buf *b, const char *str, char suffix)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t n = 0, sl = strlen(suffix);
+    char *o, *lim;
+    size_t n;
 
-    while (plain_ascii[s[n]])
-        n++;
-    if (s[n] != '\0') {
-        append_string(b, str, n + strlen(str + n));
-        ma_buf_append(b, suffix, sl);
+    if (b->err)
         return;
+    if (b->cap - b->len >= CSTR_FAST + 3 || ma_buf_reserve(b, CSTR_FAST + 3) == MA_OK) {
+        o = b->p + b->len;
+        lim = o + 1 + CSTR_FAST;
+        *o++ = '"';
+        while (plain_ascii[*s] && o < lim)
+            *o++ = (char)*s++;
+        if (*s == '\0') {
+            *o++ = '"';
+            if (suffix)
+                *o++ = suffix;
+            b->len = (size_t)(o - b->p);
+            return;
+        }
     }
-    if (n + 2 + sl > b->cap - b->len && ma_buf_reserve(b, n + 2 + sl) != MA_OK)
-        return;
-    b->p[b->len++] = '"';
-    memcpy(b->p + b->len, str, n);
-    b->len += n;
-    b->p[b->len++] = '"';
-    memcpy(b->p + b->len, suffix, sl);
-    b->len += sl;
+    b->err = 0; /* a failed optimistic reservation is not the writer's error yet */
+    n = strlen(str);
+    append_string(b, str, n);
+    if (suffix)
+        ma_buf_appendc(b, suffix);
 }
 
 /* see json/write.h */
@@ -313,7 +322,9 @@ void ma_json_w_key(struct ma_json_w *w, const char *key)
     if (w->pretty)
         newline(w, w->_depth);
     *c |= C_SOME;
-    append_cstr(w->out, key, w->pretty ? ": " : ":");
+    append_cstr(w->out, key, ':');
+    if (w->pretty)
+        ma_buf_appendc(w->out, ' ');
     w->_after_key = 1;
 }
 
@@ -323,7 +334,7 @@ void ma_json_w_str(struct ma_json_w *w, const char *s)
     if (s == NULL)
         ma_json_w_null(w);
     else if (begin_value(w))
-        append_cstr(w->out, s, "");
+        append_cstr(w->out, s, 0);
 }
 
 /* see json/write.h */
