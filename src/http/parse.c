@@ -6,11 +6,6 @@
 
 /* Where the scan stands. `end` is min(len, max_head): past it a byte is either not received yet
  * (MA_ERR_PARTIAL) or beyond the head limit (431), which `eof` says. */
-struct cursor {
-    const char *p, *end;
-    int eof;
-};
-
 /* What the headers say about framing, gathered during the scan and judged at the end. */
 struct framing {
     int has_cl, has_te, conn_close, conn_keep_alive;
@@ -222,9 +217,7 @@ int ma_http_parse_request(const char *buf, size_t len, const struct ma_http_limi
         max_head = INT_MAX;
     if (len == 0)
         return MA_ERR_PARTIAL; /* also spares buf + 0 on a NULL buf */
-    c.p = buf;
-    c.end = buf + (len < max_head ? len : max_head);
-    c.eof = len > max_head ? MA_ERR_LIMIT : MA_ERR_PARTIAL;
+    cursor_init(&c, buf, len, max_head);
 
     rc = skip_empty_lines(&c, req);
     if (rc == MA_OK)

@@ -10,11 +10,6 @@
 
 /* Where the scan stands. `end` is min(len, max_head); `eof` says what running into it means:
  * MA_ERR_PARTIAL (more bytes may come) or MA_ERR_LIMIT (the head is too long). */
-struct cursor {
-    const char *p, *end;
-    int eof;
-};
-
 /* What the headers say about framing, judged once the head is complete. */
 struct framing {
     int has_cl, has_te, te_items, te_chunked, conn_close, conn_keep_alive;
@@ -190,9 +185,7 @@ int ma_http_parse_response(const char *buf, size_t len, size_t max_head, struct 
         max_head = INT_MAX;
     if (len == 0)
         return MA_ERR_PARTIAL; /* also spares buf + 0 on a NULL buf */
-    c.p = buf;
-    c.end = buf + (len < max_head ? len : max_head);
-    c.eof = len > max_head ? MA_ERR_LIMIT : MA_ERR_PARTIAL;
+    cursor_init(&c, buf, len, max_head);
 
     rc = parse_status_line(&c, resp);
     if (rc == MA_OK)

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "base/err.h"
 #include "base/str.h"
 #include "http/parse.h"
 
@@ -55,6 +56,22 @@ static const unsigned char cls[256] = {
 /* clang-format on */
 
 #define IS(c, what) (cls[(unsigned char)(c)] & (what))
+
+/* The scan position over one head. end stops at the head limit; eof says what running into end
+ * means: MA_ERR_PARTIAL (the input simply ends there) or MA_ERR_LIMIT (the head is too long). */
+struct cursor {
+    const char *p, *end;
+    int eof;
+};
+
+/* Start scanning buf[0..len) for a head of at most max_head bytes (callers cap it at INT_MAX,
+ * since they return head lengths as int; len MUST be > 0). */
+static inline void cursor_init(struct cursor *c, const char *buf, size_t len, size_t max_head)
+{
+    c->p = buf;
+    c->end = buf + (len < max_head ? len : max_head);
+    c->eof = len > max_head ? MA_ERR_LIMIT : MA_ERR_PARTIAL;
+}
 
 /* One field line (RFC 9112 5), starting at p: field-name ":" OWS field-value OWS, then CRLF or a
  * bare LF (RFC 9112 2.2). FL_DONE: *h is filled (slices of the input, value trimmed) and *next

@@ -184,3 +184,24 @@ const br_x509_trust_anchor *ma_tls_anchors_get(const struct ma_tls_anchors *a, s
     *n = a->n;
     return a->ta;
 }
+
+/* see tls/anchors.h */
+int ma_tls_pkey_copy(br_x509_pkey *dst, const br_x509_pkey *src, unsigned char *buf, size_t cap)
+{
+    if (src == NULL)
+        return 0;
+    *dst = *src;
+    if (src->key_type == BR_KEYTYPE_RSA && src->key.rsa.nlen + src->key.rsa.elen <= cap) {
+        memcpy(buf, src->key.rsa.n, src->key.rsa.nlen);
+        memcpy(buf + src->key.rsa.nlen, src->key.rsa.e, src->key.rsa.elen);
+        dst->key.rsa.n = buf;
+        dst->key.rsa.e = buf + src->key.rsa.nlen;
+        return 1;
+    }
+    if (src->key_type == BR_KEYTYPE_EC && src->key.ec.qlen <= cap) {
+        memcpy(buf, src->key.ec.q, src->key.ec.qlen);
+        dst->key.ec.q = buf;
+        return 1;
+    }
+    return 0;
+}

@@ -28,4 +28,9 @@ void ma_tls_anchors_free(struct ma_tls_anchors *a);
 /* The anchors and their number (*n, >= 1), valid while a reference is held. */
 const br_x509_trust_anchor *ma_tls_anchors_get(const struct ma_tls_anchors *a, size_t *n);
 
+/* Copy the public key *src (whose data points into a BearSSL decoder about to be freed) into dst,
+ * with the key bytes in buf[0..cap). 1 when copied, 0 when src is NULL, of an unknown type, or
+ * does not fit. */
+int ma_tls_pkey_copy(br_x509_pkey *dst, const br_x509_pkey *src, unsigned char *buf, size_t cap);
+
 #endif

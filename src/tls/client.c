@@ -182,23 +182,9 @@ static void v_append(const br_x509_class **ctx, const unsigned char *buf, size_t
 /* Keep the leaf's key (insecure mode): the decoder is freed at the end of the chain. */
 static void keep_leaf_key(struct verifier *v)
 {
-    const br_x509_pkey *pk = br_x509_decoder_get_pkey(v->dec);
-
-    if (pk == NULL || br_x509_decoder_last_error(v->dec) != 0)
-        return;
-    v->pkey = *pk;
-    if (pk->key_type == BR_KEYTYPE_RSA &&
-        pk->key.rsa.nlen + pk->key.rsa.elen <= sizeof v->key_data) {
-        memcpy(v->key_data, pk->key.rsa.n, pk->key.rsa.nlen);
-        memcpy(v->key_data + pk->key.rsa.nlen, pk->key.rsa.e, pk->key.rsa.elen);
-        v->pkey.key.rsa.n = v->key_data;
-        v->pkey.key.rsa.e = v->key_data + pk->key.rsa.nlen;
-        v->have_key = 1;
-    } else if (pk->key_type == BR_KEYTYPE_EC && pk->key.ec.qlen <= sizeof v->key_data) {
-        memcpy(v->key_data, pk->key.ec.q, pk->key.ec.qlen);
-        v->pkey.key.ec.q = v->key_data;
-        v->have_key = 1;
-    }
+    if (br_x509_decoder_last_error(v->dec) == 0)
+        v->have_key = ma_tls_pkey_copy(&v->pkey, br_x509_decoder_get_pkey(v->dec), v->key_data,
+                                       sizeof v->key_data);
 }
 
 static void v_end_cert(const br_x509_class **ctx)

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "net/loop.h"
+#include "tls/anchors.h"
 #include "tls/io.h"
 #include "tls/keypair.h"
 #include "tls/rand.h"
@@ -118,26 +119,10 @@ static void rec_end_cert(const br_x509_class **ctx)
 
     if (r->ncerts++ != 0)
         return;
-    {
-        br_x509_pkey *pk = br_x509_decoder_get_pkey(r->dec);
-
-        if (pk == NULL || br_x509_decoder_last_error(r->dec) != 0)
-            return;
-        /* copy the key out of the decoder, which is freed after the chain */
-        r->pkey = *pk;
-        if (pk->key_type == BR_KEYTYPE_RSA &&
-            pk->key.rsa.nlen + pk->key.rsa.elen <= sizeof r->key_data) {
-            memcpy(r->key_data, pk->key.rsa.n, pk->key.rsa.nlen);
-            memcpy(r->key_data + pk->key.rsa.nlen, pk->key.rsa.e, pk->key.rsa.elen);
-            r->pkey.key.rsa.n = r->key_data;
-            r->pkey.key.rsa.e = r->key_data + pk->key.rsa.nlen;
-            r->have_key = 1;
-        } else if (pk->key_type == BR_KEYTYPE_EC && pk->key.ec.qlen <= sizeof r->key_data) {
-            memcpy(r->key_data, pk->key.ec.q, pk->key.ec.qlen);
-            r->pkey.key.ec.q = r->key_data;
-            r->have_key = 1;
-        }
-    }
+    /* copy the key out of the decoder, which is freed after the chain */
+    if (br_x509_decoder_last_error(r->dec) == 0)
+        r->have_key = ma_tls_pkey_copy(&r->pkey, br_x509_decoder_get_pkey(r->dec), r->key_data,
+                                       sizeof r->key_data);
 }
 
 static unsigned rec_end_chain(const br_x509_class **ctx)
