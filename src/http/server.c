@@ -300,11 +300,12 @@ static void dispatch(struct ma_http_conn *c)
  * more bytes. */
 static int take_request(struct ma_http_conn *c)
 {
-    struct ma_http_req *req = &exchange(c)->req;
+    struct ma_http_req *req;
     int r;
 
     if (c->in.len == 0)
         return 0;
+    req = &exchange(c)->req;
     r = ma_http_parse_request(c->in.p, c->in.len, &c->srv->cfg.limits, req);
     if (r == MA_ERR_PARTIAL)
         return 0;
@@ -518,7 +519,13 @@ void ma_http_server_adopt(struct ma_http_server *s, const struct ma_net_conn_cla
         s->conns->prev = c;
     s->conns = c;
     s->nconns++;
-    watch_for(c, MA_NET_READABLE);
+    c->watched = MA_NET_READABLE;
+    if (ma_net_loop_watch(s->loop, fd, MA_NET_READABLE, on_conn_event, c) != MA_OK) {
+        /* fd beyond the loop's table: our other sockets used up the --max-connections margin */
+        MA_LOG_E("cannot watch connection %s (fd %d): closing it", c->remote, fd);
+        c->watched = 0;
+        conn_free(c);
+    }
 }
 
 static void new_conn(struct ma_http_server *s, int fd, const struct sockaddr_storage *ss)

@@ -21,6 +21,7 @@ struct ma_kube_req {
     void *body;
     struct ma_http_call *call;
     int retried;
+    int status;   /* of the current attempt, once its head arrived (streaming) */
     int got_data; /* a streamed byte was delivered: a retry would replay the stream */
 };
 
@@ -59,13 +60,20 @@ static void req_free(struct ma_kube_req *r)
 
 static void start(struct ma_kube_req *r);
 
+/* A 401 that on_done will retry after re-reading the token. */
+static int will_retry(const struct ma_kube_req *r)
+{
+    return r->status == 401 && !r->retried && r->kc->have_tokens && !r->got_data;
+}
+
 static void on_head(struct ma_http_call *call, int status, void *arg)
 {
     struct ma_kube_req *r = arg;
 
     (void)call;
+    r->status = status;
     /* a 401 on a stream is retried from on_done like any other; do not pass its head on */
-    if (status == 401 && !r->retried && r->kc->have_tokens)
+    if (will_retry(r))
         return;
     if (r->p.on_head != NULL)
         r->p.on_head(status, r->p.arg);
@@ -76,8 +84,8 @@ static int on_data(struct ma_http_call *call, const char *p, size_t n, void *arg
     struct ma_kube_req *r = arg;
 
     (void)call;
-    if (r->p.on_data == NULL)
-        return MA_OK;
+    if (r->p.on_data == NULL || will_retry(r))
+        return MA_OK; /* the Status body of a 401 about to be retried is nobody's business */
     r->got_data = 1;
     return r->p.on_data(p, n, r->p.arg);
 }
@@ -123,6 +131,7 @@ static void start(struct ma_kube_req *r)
     cp.content_type = r->body ? "application/json" : NULL;
     cp.timeout_ms = r->p.timeout_ms;
     cp.read_timeout_ms = r->p.read_timeout_ms;
+    r->status = 0;
     cp.on_head = r->p.on_data ? on_head : NULL;
     cp.on_data = r->p.on_data ? on_data : NULL;
     cp.on_done = on_done;

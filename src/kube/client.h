@@ -45,7 +45,8 @@ struct ma_kube_req_params {
 /* Start a request. The path is copied. Never NULL (failures arrive through on_done). A 401 before
  * any streamed byte is retried once after tokens->invalidate(). */
 struct ma_kube_req *ma_kube_request(struct ma_kube_client *kc, const struct ma_kube_req_params *p);
-/* Abandon r: no callback runs afterwards. */
+/* Abandon r: no callback runs afterwards. MUST NOT be called from r's own on_done (r is freed
+ * when on_done returns). */
 void ma_kube_req_cancel(struct ma_kube_req *r);
 
 /* Requests sent so far (retries included): tests assert that an HPA request sends none. */

@@ -44,7 +44,7 @@ struct ma_kube_cluster *ma_kube_cluster_new(struct ma_net_loop *loop, const char
         return NULL;
     }
     ma_kube_config_http(&c->cfg, &hc);
-    /* watch streams and LIST pages are bounded by the informer; this bounds anything else */
+    /* one LIST page (and any other buffered answer); watch events are bounded by the informer */
     hc.max_response_bytes = MA_KUBE_MAX_PAGE_BYTES;
     c->http = ma_http_client_new(loop, &hc, em);
     if (c->http == NULL) {

@@ -33,7 +33,7 @@ struct ma_kube_informer {
     char *name, *path;
     int page_size;
     int64_t watch_timeout_s;
-    size_t max_event, max_page;
+    size_t max_event;
 
     enum inf_state state;
     int synced;
@@ -47,6 +47,8 @@ struct ma_kube_informer {
     int64_t retry_at;
     struct ma_errmsg last_err;
 
+    int watch_status;      /* watch: HTTP status of the open stream (0 until its head) */
+    int watch_bytes;       /* watch: the stream delivered something */
     struct ma_buf line;    /* watch: bytes of the current event */
     int skipping;          /* watch: dropping an oversized event up to its newline */
     jsmntok_t *tok;        /* grows on demand up to MA_KUBE_MAX_TOKENS */
@@ -169,7 +171,7 @@ static void list_done(const struct ma_http_result *res, void *arg)
     struct ma_kube_informer *inf = arg;
     struct ma_json_doc d;
     struct ma_errmsg em;
-    int items, it = 0, item, t;
+    int items = -1, it = 0, item, t;
     char cont[4096];
 
     inf->req = NULL;
@@ -195,8 +197,11 @@ static void list_done(const struct ma_http_result *res, void *arg)
         back_off(inf, 1);
         return;
     }
-    if (parse_doc(inf, &d, res->body->p, res->body->len, &em) != MA_OK ||
-        (items = ma_json_get(&d, 0, "items")) < 0) {
+    em.msg[0] = '\0';
+    if (parse_doc(inf, &d, res->body->p, res->body->len, &em) == MA_OK &&
+        (items = ma_json_get(&d, 0, "items")) < 0)
+        ma_errmsg_set(&em, "no items array");
+    if (em.msg[0] != '\0') {
         ma_errmsg_set(&inf->last_err, "list failed: unreadable answer: %s", em.msg);
         MA_LOG_E("%s: %s", inf->name, inf->last_err.msg);
         free(inf->cont);
@@ -215,7 +220,14 @@ static void list_done(const struct ma_http_result *res, void *arg)
     free(inf->cont);
     inf->cont = NULL;
     t = ma_json_path(&d, 0, "metadata.continue");
-    if (t >= 0 && ma_json_str(&d, t, cont, sizeof cont) > 0) {
+    if (t >= 0 && ma_json_str(&d, t, cont, sizeof cont) < 0) {
+        /* taking this page as the last would sweep every object of the pages not read */
+        ma_errmsg_set(&inf->last_err, "list failed: unusable continue token");
+        MA_LOG_E("%s: %s", inf->name, inf->last_err.msg);
+        back_off(inf, 1);
+        return;
+    }
+    if (t >= 0 && cont[0] != '\0') {
         inf->cont = ma_xstrdup(cont);
         start_list_page(inf);
         return;
@@ -346,7 +358,11 @@ static int watch_data(const char *p, size_t n, void *arg)
 {
     struct ma_kube_informer *inf = arg;
 
+    /* the body of an error reply is a Status, not events: watch_done judges the status */
+    if (inf->watch_status != 200)
+        return MA_OK;
     inf->backoff_ms = 0; /* the stream works */
+    inf->watch_bytes = 1;
     while (n > 0) {
         const char *nl = memchr(p, '\n', n);
         size_t take = nl ? (size_t)(nl - p) : n;
@@ -378,6 +394,13 @@ static int watch_data(const char *p, size_t n, void *arg)
     return MA_OK;
 }
 
+static void watch_head(int status, void *arg)
+{
+    struct ma_kube_informer *inf = arg;
+
+    inf->watch_status = status;
+}
+
 static void watch_done(const struct ma_http_result *res, void *arg)
 {
     struct ma_kube_informer *inf = arg;
@@ -391,10 +414,16 @@ static void watch_done(const struct ma_http_result *res, void *arg)
         start_list_page(inf);
         return;
     }
-    if (res->err == MA_OK && res->status == 200) {
+    if (res->err == MA_OK && res->status == 200 && inf->watch_bytes) {
         /* the server ended the watch (timeoutSeconds): resume at once */
         inf->st.watches++;
         start_watch(inf);
+        return;
+    }
+    if (res->err == MA_OK && res->status == 200) {
+        /* ended at once with nothing: a proxy closing watches; resuming at once would spin */
+        ma_errmsg_set(&inf->last_err, "watch ended without any event");
+        back_off(inf, 0);
         return;
     }
     if (res->err != MA_OK)
@@ -420,10 +449,13 @@ static void start_watch(struct ma_kube_informer *inf)
              inf->path, strchr(inf->path, '?') ? "&" : "?", inf->rv, (long long)timeout);
     ma_buf_init_heap(&inf->line, inf->max_event);
     inf->state = INF_WATCHING;
+    inf->watch_status = 0;
+    inf->watch_bytes = 0;
     inf->last_err.msg[0] = '\0';
     p.path = path;
     /* bookmarks come about every minute; silence far beyond that means a dead connection */
     p.read_timeout_ms = (timeout + 30) * 1000;
+    p.on_head = watch_head;
     p.on_data = watch_data;
     p.on_done = watch_done;
     p.arg = inf;
@@ -447,7 +479,6 @@ struct ma_kube_informer *ma_kube_informer_new(struct ma_net_loop *loop, struct m
     inf->page_size = cfg->page_size > 0 ? cfg->page_size : 500;
     inf->watch_timeout_s = cfg->watch_timeout_s > 0 ? cfg->watch_timeout_s : 300;
     inf->max_event = cfg->max_event_bytes ? cfg->max_event_bytes : MA_KUBE_MAX_EVENT_BYTES;
-    inf->max_page = cfg->max_page_bytes ? cfg->max_page_bytes : MA_KUBE_MAX_PAGE_BYTES;
     inf->need_relist = 1;
     ma_buf_init_heap(&inf->line, inf->max_event);
     ma_errmsg_set(&inf->last_err, "not started");

@@ -33,6 +33,8 @@ struct ma_net_loop {
     struct timer *heap;
     size_t nheap, capheap;
     uint64_t next_id;
+    uint64_t running_id;  /* the timer whose callback runs now */
+    int running_deleted;  /* ... and it deleted itself: do not re-arm it */
     ma_net_hook_fn before_sleep;
     void *before_sleep_arg;
 };
@@ -171,6 +173,8 @@ void ma_net_loop_del_timer(struct ma_net_loop *l, uint64_t id)
 {
     size_t i;
 
+    if (id != 0 && id == l->running_id)
+        l->running_deleted = 1;
     for (i = 0; i < l->nheap; i++) {
         if (l->heap[i].id == id) {
             heap_remove(l, i);
@@ -197,8 +201,11 @@ static void run_timers(struct ma_net_loop *l)
         int64_t next;
 
         heap_remove(l, 0);
+        l->running_id = t.id;
+        l->running_deleted = 0;
         next = t.fn(l, t.arg);
-        if (next != MA_NET_TIMER_STOP) {
+        l->running_id = 0;
+        if (next != MA_NET_TIMER_STOP && !l->running_deleted) {
             /* re-arm under the same id so holders of the id can still delete it */
             uint64_t saved = l->next_id;
 

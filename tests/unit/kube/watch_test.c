@@ -26,6 +26,7 @@ static struct {
     struct ma_kube_req_params p;
     char path[4096];
     int live;
+    int headed; /* on_head delivered (the real client always does so before any body byte) */
     struct ma_kube_req handle;
 } reqs[MAX_REQS];
 static int nreq;
@@ -78,9 +79,19 @@ static void fail(int i, int err)
     reqs[i].p.on_done(&res, reqs[i].p.arg);
 }
 
-/* deliver watch bytes; returns what on_data returned */
+/* deliver the response head of streaming request i */
+static void head(int i, int status)
+{
+    reqs[i].headed = 1;
+    if (reqs[i].p.on_head != NULL)
+        reqs[i].p.on_head(status, reqs[i].p.arg);
+}
+
+/* deliver watch bytes (after a 200 head, unless one was sent); returns what on_data returned */
 static int stream(int i, const char *data)
 {
+    if (!reqs[i].headed)
+        head(i, 200);
     return reqs[i].p.on_data(data, strlen(data), reqs[i].p.arg);
 }
 
@@ -139,7 +150,7 @@ static struct ma_kube_informer *inf;
 
 static void setup(size_t max_event)
 {
-    struct ma_kube_informer_config cfg = {"pods", "/api/v1/pods", 2, 60, max_event, 0};
+    struct ma_kube_informer_config cfg = {"pods", "/api/v1/pods", 2, 60, max_event};
     struct ma_kube_informer_handler h = {st_begin, st_upsert, st_remove, st_end, NULL};
 
     memset(reqs, 0, sizeof reqs);
@@ -305,6 +316,46 @@ static void test_failures_back_off_then_resume_or_relist(void)
     teardown();
 }
 
+/* Review finding: the Status body of a failed watch was parsed as events, which reset the
+ * backoff, so a 403 made the informer retry twice a second forever. */
+static void test_error_replies_to_a_watch_back_off(void)
+{
+    struct ma_kube_informer_stats st;
+    char status[200];
+
+    setup(0);
+    list_and_watch();
+    oplog[0] = '\0';
+    head(2, 403);
+    CHECK_EQ(stream(2, "{\"kind\":\"Status\",\"code\":403}\n"), MA_OK);
+    answer(2, 403, "");
+    CHECK_STR(oplog, "");
+    ma_kube_informer_stats(inf, &st);
+    CHECK_EQ(st.skipped, 0);
+    CHECK(strstr(ma_kube_informer_status(inf, status, sizeof status), "answered 403") != NULL);
+    CHECK_EQ(nreq, 3); /* no immediate retry */
+    spin(900);
+    CHECK_EQ(nreq, 4);
+    head(3, 403);
+    answer(3, 403, "");
+    spin(700); /* the second step is 1 s +- 25 %: not yet */
+    CHECK_EQ(nreq, 4);
+    spin(700);
+    CHECK_EQ(nreq, 5);
+    CHECK(strstr(reqs[4].path, "resourceVersion=10&") != NULL); /* resume, no relist */
+    teardown();
+
+    /* a watch that a proxy ends at once with 200 and no event backs off instead of spinning */
+    setup(0);
+    list_and_watch();
+    head(2, 200);
+    answer(2, 200, "");
+    CHECK_EQ(nreq, 3);
+    spin(900);
+    CHECK_EQ(nreq, 4);
+    teardown();
+}
+
 static void test_expired_continue_restarts_the_list(void)
 {
     setup(0);
@@ -329,5 +380,6 @@ int main(void)
     T_RUN(test_410_error_event_relists);
     T_RUN(test_failures_back_off_then_resume_or_relist);
     T_RUN(test_expired_continue_restarts_the_list);
+    T_RUN(test_error_replies_to_a_watch_back_off);
     T_END();
 }

@@ -64,6 +64,29 @@ static void on_readable(struct ma_net_loop *l, int fd, unsigned ev, void *arg)
     ma_net_loop_stop(l);
 }
 
+/* Review finding: a timer that deletes itself and still returns a delay must not come back. */
+static uint64_t self_id;
+static int self_runs;
+static int64_t delete_self(struct ma_net_loop *l, void *arg)
+{
+    (void)arg;
+    self_runs++;
+    ma_net_loop_del_timer(l, self_id);
+    return 1;
+}
+
+static void test_timer_deleting_itself_is_not_rearmed(void)
+{
+    struct ma_net_loop *l = ma_net_loop_new(64);
+
+    self_runs = 0;
+    self_id = ma_net_loop_add_timer(l, 0, delete_self, NULL);
+    ma_net_loop_add_timer(l, 30, stop, NULL);
+    ma_net_loop_run(l);
+    CHECK_EQ(self_runs, 1);
+    ma_net_loop_free(l);
+}
+
 static void test_fd_events_and_limits(void)
 {
     struct ma_net_loop *l = ma_net_loop_new(64);
@@ -85,5 +108,6 @@ int main(void)
 {
     T_RUN(test_timers_fire_in_deadline_order);
     T_RUN(test_fd_events_and_limits);
+    T_RUN(test_timer_deleting_itself_is_not_rearmed);
     T_END();
 }
