@@ -6,6 +6,7 @@
 #include <bearssl.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -258,6 +259,10 @@ struct tls_cconn {
 
 #define CONN(c) ((struct tls_cconn *)(void *)(c))
 
+/* the shared vtable entries of tls/io.c see this struct through its first two fields */
+_Static_assert(offsetof(struct tls_cconn, io) == offsetof(struct ma_tls_io_conn, io),
+               "struct tls_cconn must begin like struct ma_tls_io_conn");
+
 static void setup_engine(struct tls_cconn *c, const struct ma_tls_client *s)
 {
     br_ssl_client_context *cc = &c->cc;
@@ -324,21 +329,6 @@ static int conn_read(const struct ma_net_conn_class **cc, void *buf, size_t len)
 static int conn_write(const struct ma_net_conn_class **cc, const void *buf, size_t len)
 {
     return ma_tls_io_write(&CONN(cc)->io, buf, len);
-}
-
-static int conn_flush(const struct ma_net_conn_class **cc)
-{
-    return ma_tls_io_flush(&CONN(cc)->io);
-}
-
-static unsigned conn_want(const struct ma_net_conn_class **cc)
-{
-    return CONN(cc)->io.want;
-}
-
-static int conn_pending(const struct ma_net_conn_class **cc)
-{
-    return ma_tls_io_pending(&CONN(cc)->io);
 }
 
 static int conn_established(const struct ma_net_conn_class **cc)
@@ -438,7 +428,7 @@ static void conn_close(const struct ma_net_conn_class **cc)
 }
 
 static const struct ma_net_conn_class tls_cconn_vtable = {
-    conn_read,        conn_write, conn_flush,      conn_want,  conn_pending,
+    conn_read, conn_write, ma_tls_io_conn_flush, ma_tls_io_conn_want, ma_tls_io_conn_pending,
     conn_established, conn_peer,  conn_last_error, conn_close,
 };
 

@@ -206,3 +206,23 @@ const char *ma_tls_io_syserr(const struct ma_tls_io *io, char *buf, size_t cap)
         buf[0] = '\0';
     return buf;
 }
+
+#define IO_OF(c) (&((struct ma_tls_io_conn *)(void *)(c))->io)
+
+/* see tls/io.h */
+int ma_tls_io_conn_flush(const struct ma_net_conn_class **c)
+{
+    return ma_tls_io_flush(IO_OF(c));
+}
+
+/* see tls/io.h */
+unsigned ma_tls_io_conn_want(const struct ma_net_conn_class **c)
+{
+    return IO_OF(c)->want;
+}
+
+/* see tls/io.h */
+int ma_tls_io_conn_pending(const struct ma_net_conn_class **c)
+{
+    return ma_tls_io_pending(IO_OF(c));
+}

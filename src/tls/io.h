@@ -37,4 +37,16 @@ void ma_tls_io_close_notify(struct ma_tls_io *io);
  * connection during the TLS handshake"), or "" when the failure was not a socket's. */
 const char *ma_tls_io_syserr(const struct ma_tls_io *io, char *buf, size_t cap);
 
+/* Transports whose struct begins with the vtable pointer followed by their struct ma_tls_io
+ * (tls/server.c, tls/client.c) use these vtable entries as they are. */
+struct ma_net_conn_class;
+struct ma_tls_io_conn {
+    const struct ma_net_conn_class *vtable;
+    struct ma_tls_io io;
+};
+
+int ma_tls_io_conn_flush(const struct ma_net_conn_class **c);
+unsigned ma_tls_io_conn_want(const struct ma_net_conn_class **c);
+int ma_tls_io_conn_pending(const struct ma_net_conn_class **c);
+
 #endif

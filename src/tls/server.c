@@ -72,6 +72,10 @@ struct tls_conn {
 
 #define CONN(c) ((struct tls_conn *)(void *)(c))
 
+/* the shared vtable entries of tls/io.c see this struct through its first two fields */
+_Static_assert(offsetof(struct tls_conn, io) == offsetof(struct ma_tls_io_conn, io),
+               "struct tls_conn must begin like struct ma_tls_io_conn");
+
 /* ---- client certificate recorder --------------------------------------------------------- */
 
 static void rec_start_chain(const br_x509_class **ctx, const char *server_name)
@@ -265,21 +269,6 @@ static int conn_write(const struct ma_net_conn_class **cc, const void *buf, size
     return r;
 }
 
-static int conn_flush(const struct ma_net_conn_class **cc)
-{
-    return ma_tls_io_flush(&CONN(cc)->io);
-}
-
-static unsigned conn_want(const struct ma_net_conn_class **cc)
-{
-    return CONN(cc)->io.want;
-}
-
-static int conn_pending(const struct ma_net_conn_class **cc)
-{
-    return ma_tls_io_pending(&CONN(cc)->io);
-}
-
 static void conn_close(const struct ma_net_conn_class **cc)
 {
     struct tls_conn *c = CONN(cc);
@@ -314,7 +303,7 @@ static const char *conn_last_error(const struct ma_net_conn_class **cc)
 }
 
 static const struct ma_net_conn_class tls_conn_vtable = {
-    conn_read,        conn_write, conn_flush,      conn_want, conn_pending,
+    conn_read, conn_write, ma_tls_io_conn_flush, ma_tls_io_conn_want, ma_tls_io_conn_pending,
     conn_established, conn_peer,  conn_last_error, conn_close,
 };
 
