@@ -324,9 +324,25 @@ static int start_cluster(struct ma_server *s, struct ma_backend_demo_config *dc)
 
 /* ---- main ---------------------------------------------------------------------------------- */
 
-static int serve(struct ma_server *s)
+/* The HTTPS server with the API handler, listening. */
+static int start_http(struct ma_server *s, struct ma_errmsg *em)
 {
     struct ma_http_server_config hc = {0};
+
+    hc.limits.max_head = (size_t)s->max_header_bytes;
+    hc.limits.max_line = (size_t)s->max_line_bytes;
+    hc.handshake_timeout_ms = s->handshake_timeout_ms;
+    hc.header_timeout_ms = s->header_timeout_ms;
+    hc.idle_timeout_ms = s->idle_timeout_ms;
+    hc.handler = ma_api_handle;
+    hc.handler_ctx = &s->api;
+    s->http = ma_http_server_new(s->loop, &hc, s->tls);
+    return ma_http_server_listen(s->http, s->bind_address, (int)s->secure_port,
+                                 (int)s->max_conns, em);
+}
+
+static int serve(struct ma_server *s)
+{
     struct ma_backend_demo_config dc = {0};
     struct ma_tls_keypair *kp;
     struct ma_errmsg em;
@@ -350,16 +366,7 @@ static int serve(struct ma_server *s)
     dc.num_pods = (int)s->demo_pods;
     s->provider = ma_backend_demo_new(s->loop, &dc);
     s->api.provider = s->provider;
-    hc.limits.max_head = (size_t)s->max_header_bytes;
-    hc.limits.max_line = (size_t)s->max_line_bytes;
-    hc.handshake_timeout_ms = s->handshake_timeout_ms;
-    hc.header_timeout_ms = s->header_timeout_ms;
-    hc.idle_timeout_ms = s->idle_timeout_ms;
-    hc.handler = ma_api_handle;
-    hc.handler_ctx = &s->api;
-    s->http = ma_http_server_new(s->loop, &hc, s->tls);
-    if (ma_http_server_listen(s->http, s->bind_address, (int)s->secure_port, (int)s->max_conns,
-                              &em) != MA_OK) {
+    if (start_http(s, &em) != MA_OK) {
         MA_LOG_E("%s", em.msg);
         return 1;
     }
