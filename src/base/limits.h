@@ -97,4 +97,34 @@
  * detection: configuration mappings hold tens of keys. */
 #define MA_YAML_MAX_OPEN_KEYS 1024
 
+/* Open-Falcon client (backend/falcon_api.c) */
+/* Tags in one counter: Falcon counters carry a handful; more means a broken CustomMetric. */
+#define MA_FALCON_MAX_TAGS 32
+/* A counter string: transfer refuses len(metric)+len(tags) > 510 (falcon.md 2.1), plus '/'. */
+#define MA_FALCON_MAX_COUNTER 512
+/* Pairs per request when the config leaves max_batch 0: keeps each lastpoint request and reply
+ * small (~100 bytes per element) while a 100-pod HPA still costs one request. */
+#define MA_FALCON_DEFAULT_BATCH 500
+/* Chunk requests of one query in flight at once: a huge query must not open a connection per
+ * chunk against one Falcon api. */
+#define MA_FALCON_MAX_INFLIGHT 4
+/* jsmn tokens allowed per requested pair in a reply (an element takes 11) and in addition (an
+ * error object, a few unknown elements). */
+#define MA_FALCON_TOKENS_PER_PAIR 16
+#define MA_FALCON_TOKENS_EXTRA 256
+
+/* Open-Falcon metric definitions (backend/falcon_def.c) */
+/* Bytes of an endpoint (template source or rendered): Falcon's endpoint table column is
+ * varchar(255). */
+#define MA_FALCON_MAX_ENDPOINT 255
+/* Literal runs plus placeholders of one template. */
+#define MA_FALCON_TMPL_MAX_PARTS 32
+/* Endpoints of one ExternalMetric, and the bytes they occupy together (NULs included). */
+#define MA_FALCON_DEF_MAX_ENDPOINTS 64
+#define MA_FALCON_DEF_ENDPOINT_POOL 4096
+/* Longest "<plural>[.<group>]": a 63-byte plural, a dot, a 253-byte group. */
+#define MA_FALCON_DEF_MAX_RESOURCE 317
+/* The kubelet sets a container's hostname to at most 63 bytes (a DNS label). */
+#define MA_FALCON_HOSTNAME_MAX 63
+
 #endif
