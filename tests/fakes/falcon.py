@@ -49,6 +49,9 @@ import time
 import urllib.parse
 import uuid
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakeutil import serve_in_thread, stop_serving  # noqa: E402
+
 DEFAULT_TOKEN = "default-token-used-in-server-side"
 HISTORY_SIZE = 3          # graph defaultHistorySize
 HISTORY_POINTS = 4096     # points kept per series for /history (the fake's own bound)
@@ -339,27 +342,13 @@ class FakeFalcon:
     def start(self):
         if self._server is not None:
             return
-        deadline = time.monotonic() + 5.0
-        while True:
-            try:
-                srv = _Server(("127.0.0.1", self.port), self)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        self._server = srv
-        self._thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-falcon", daemon=True)
-        self._thread.start()
+        self._server, self._thread = serve_in_thread(
+            lambda: _Server(("127.0.0.1", self.port), self), "fake-falcon")
 
     def stop(self):
         """Close the listener and every open connection (Falcon down: connection refused)."""
         srv, self._server = self._server, None
-        if srv is not None:
-            srv.shutdown()
-            srv.server_close()
-            self._thread.join(5.0)
+        stop_serving(srv, self._thread)
         with self._lock:
             conns = list(self._conns)
         for c in conns:

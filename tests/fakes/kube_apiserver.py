@@ -69,6 +69,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakeutil import serve_in_thread, stop_serving  # noqa: E402
 from kube_admin import ADMIN, _AdminServer  # noqa: E402
 from kube_http import HttpMixin, _TLSServer  # noqa: E402
 from kube_objects import (CONTINUE_EXPIRED_MSG, POD_FIELDS, ApiError,  # noqa: E402,F401
@@ -251,27 +252,13 @@ class FakeKubeApiserver(HttpMixin, WatchMixin):
         """Bind self.port and serve (retries briefly if the port is still held)."""
         if self._server is not None:
             return
-        deadline = time.monotonic() + 5.0
-        while True:
-            try:
-                srv = _TLSServer(("127.0.0.1", self.port), self)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        self._server = srv
-        self._thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-kube-https", daemon=True)
-        self._thread.start()
+        self._server, self._thread = serve_in_thread(
+            lambda: _TLSServer(("127.0.0.1", self.port), self), "fake-kube-https")
 
     def stop(self):
         """Close the listener and every connection (watches end without the final chunk)."""
         srv, self._server = self._server, None
-        if srv is not None:
-            srv.shutdown()
-            srv.server_close()
-            self._thread.join(5.0)
+        stop_serving(srv, self._thread)
         self.drop_watches()
         self._kill_connections()
 

@@ -13,11 +13,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from falcon import DEFAULT_TOKEN, FakeFalcon, counter_of, dicted_tags  # noqa: E402
+from fakeutil import run_self_tests  # noqa: E402
 
 TEST_TIMEOUT = 30
 T0 = 1767323040          # step-aligned (60) base timestamp
@@ -462,36 +462,8 @@ def push_tool_kubectl_pods():
 
 # ---- runner -------------------------------------------------------------------------------------
 
-def _alarm(signum, frame):
-    raise TimeoutError("test exceeded %d s" % TEST_TIMEOUT)
-
-
 def main(argv):
-    signal.signal(signal.SIGALRM, _alarm)
-    passed = failed = 0
-    for fn in _tests:
-        if argv and not any(a in fn.__name__ for a in argv):
-            continue
-        t0 = time.monotonic()
-        signal.alarm(TEST_TIMEOUT)
-        try:
-            fn()
-            signal.alarm(0)
-            passed += 1
-            print("ok   %s (%.2f s)" % (fn.__name__, time.monotonic() - t0))
-        except Exception as e:
-            signal.alarm(0)
-            failed += 1
-            print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-            traceback.print_exc(limit=4, file=sys.stdout)
-        sys.stdout.flush()
-    for f in _fakes:
-        try:
-            f.close()
-        except Exception as e:
-            print("close: %r" % e)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_self_tests(_tests, _fakes, argv, TEST_TIMEOUT)
 
 
 if __name__ == "__main__":

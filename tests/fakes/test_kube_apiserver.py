@@ -17,13 +17,13 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import kube_apiserver as K  # noqa: E402
 from kube_apiserver import FakeKubeApiserver, go_json, make_custom_metric, make_pod  # noqa: E402
+from fakeutil import run_self_tests  # noqa: E402
 
 TEST_TIMEOUT = 90
 _tests = []
@@ -1094,36 +1094,8 @@ def runs_as_a_script():
 
 # ---- runner -------------------------------------------------------------------------------------
 
-def _alarm(signum, frame):
-    raise TimeoutError("test exceeded %d s" % TEST_TIMEOUT)
-
-
 def main(argv):
-    signal.signal(signal.SIGALRM, _alarm)
-    passed = failed = 0
-    for fn in _tests:
-        if argv and not any(a in fn.__name__ for a in argv):
-            continue
-        t0 = time.monotonic()
-        signal.alarm(TEST_TIMEOUT)
-        try:
-            fn()
-            signal.alarm(0)
-            passed += 1
-            print("ok   %s (%.2f s)" % (fn.__name__, time.monotonic() - t0))
-        except Exception as e:
-            signal.alarm(0)
-            failed += 1
-            print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-            traceback.print_exc(limit=4, file=sys.stdout)
-        sys.stdout.flush()
-    for f in _fakes:
-        try:
-            f.close()
-        except Exception as e:
-            print("close: %r" % e)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_self_tests(_tests, _fakes, argv, TEST_TIMEOUT)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #include "base/err.h"
 #include "http/parse.h"
 #include "t.h"
+#include "testhead.h"
 
 /* Inputs go through t_place (t.h): a read past their end faults. */
 
@@ -13,31 +14,6 @@ static int parse(const char *s, size_t n, const struct ma_http_limits *lim, stru
     return ma_http_parse_request(t_place(s, n), n, lim, req);
 }
 
-/* A slice as a C string for CHECK_STR (a few rotating buffers). */
-static const char *cs(struct ma_str s)
-{
-    static char bufs[4][512];
-    static int next;
-    char *b = bufs[next++ & 3];
-    size_t n = s.len < 511 ? s.len : 511;
-
-    memcpy(b, s.p, n);
-    b[n] = '\0';
-    return b;
-}
-
-/* Headers flattened as "name:value\n" lines, to compare with a table row. */
-static const char *flat_headers(const struct ma_http_req *req)
-{
-    static char out[4096];
-    size_t i, n = 0;
-
-    out[0] = '\0';
-    for (i = 0; i < req->num_headers && n < sizeof(out) - 1; i++)
-        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s:%s\n", cs(req->headers[i].name),
-                              cs(req->headers[i].value));
-    return out;
-}
 
 static const struct ma_http_limits big = {1 << 20, 1 << 20};
 
@@ -162,7 +138,7 @@ static void check_ok_row(const struct ok_row *r, const struct ma_http_req *req)
     CHECK_EQ(req->minor_version, r->minor);
     CHECK_EQ(req->keep_alive, r->keep_alive);
     CHECK_EQ(req->content_length, r->content_length);
-    CHECK_STR(flat_headers(req), r->headers);
+    CHECK_STR(flat_headers(req->headers, req->num_headers), r->headers);
     CHECK_EQ(req->status, 0);
 }
 

@@ -5,6 +5,7 @@
 #include "base/err.h"
 #include "http/parse.h"
 #include "t.h"
+#include "testhead.h"
 
 /* Inputs go through t_place (t.h): a read past their end faults. */
 
@@ -15,29 +16,6 @@ static int parse_n(const char *s, size_t n, size_t max_head, struct ma_http_resp
     return ma_http_parse_response(t_place(s, n), n, max_head, r);
 }
 
-static const char *cs(struct ma_str s)
-{
-    static char bufs[4][512];
-    static int next;
-    char *b = bufs[next++ & 3];
-    size_t n = s.len < 511 ? s.len : 511;
-
-    memcpy(b, s.p, n);
-    b[n] = '\0';
-    return b;
-}
-
-static const char *flat_headers(const struct ma_http_resp *r)
-{
-    static char out[4096];
-    size_t i, n = 0;
-
-    out[0] = '\0';
-    for (i = 0; i < r->num_headers && n < sizeof(out) - 1; i++)
-        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s:%s\n", cs(r->headers[i].name),
-                              cs(r->headers[i].value));
-    return out;
-}
 
 static void check_reset(const struct ma_http_resp *r)
 {
@@ -191,7 +169,7 @@ static void test_ok_rows(void)
         CHECK_EQ(r.keep_alive, row->keep_alive);
         CHECK_EQ(r.chunked, row->chunked);
         CHECK_EQ(r.content_length, row->content_length);
-        CHECK_STR(flat_headers(&r), row->headers);
+        CHECK_STR(flat_headers(r.headers, r.num_headers), row->headers);
         for (cut = 0; cut < n; cut++)
             CHECK_EQ(parse_n(row->in, cut, BIG, &r), MA_ERR_PARTIAL);
         /* max_head exactly the head accepts it; one less refuses it */
