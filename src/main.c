@@ -12,13 +12,17 @@
 
 #include "api/api.h"
 #include "backend/demo.h"
+#include "backend/falcon.h"
+#include "backend/falcon_defs.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/flag.h"
 #include "base/limits.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
 #include "http/server.h"
+#include "provider/valcache.h"
 #include "kube/cluster.h"
 #include "kube/watch.h"
 #include "net/loop.h"
@@ -47,6 +51,14 @@ struct ma_server {
     struct ma_flag_list watch_namespaces;
     long long demo_time, demo_pods;
     int64_t demo_slow_delay_ms;
+    const char *backend;
+    int logtostderr; /* accepted and ignored: the original's manifests pass it (klog) */
+    /* Open-Falcon backend */
+    const char *falcon_url, *falcon_name, *falcon_sig_file, *falcon_read_api, *falcon_ca_file;
+    int falcon_insecure, seed_names;
+    int64_t falcon_timeout_ms, cache_ttl_ms, stale_after_ms;
+    long long falcon_max_batch;
+    const char *stale_policy;
     /* runtime */
     struct ma_net_loop *loop;
     struct ma_tls_server *tls;
@@ -54,6 +66,8 @@ struct ma_server {
     struct ma_kube_cluster *cluster;
     struct ma_api_ctx api;
     const struct ma_provider_class **provider;
+    struct ma_falcon_defs *custom_defs, *external_defs;
+    struct ma_kube_informer *def_inf[2];
     int sigfd;
     int stopping;
     int64_t stop_deadline;
@@ -66,7 +80,8 @@ struct ma_server {
 static const char usage_intro[] =
     "metrics-adapter " MA_VERSION ": Kubernetes custom and external metrics API server\n"
     "(custom.metrics.k8s.io v1beta1/v1beta2, external.metrics.k8s.io v1beta1).\n\n"
-    "Usage: metrics-adapter --demo [flags]\n\nFlags:\n";
+    "Usage: metrics-adapter [flags]             (Open-Falcon backend, the default)\n"
+    "       metrics-adapter --demo [flags]      (embedded demo backend)\n\nFlags:\n";
 
 static size_t make_flags(struct ma_server *s, struct ma_flag *f)
 {
@@ -103,7 +118,40 @@ static size_t make_flags(struct ma_server *s, struct ma_flag *f)
          "no cluster unless this is given or the process runs in a pod)");
     FLAG("watch-namespace", MA_FLAG_LIST, &s->watch_namespaces,
          "cache pods of this namespace only (repeatable; default: all namespaces)");
+    FLAG("lister-kubeconfig", MA_FLAG_STRING, &s->kubeconfig,
+         "same as --kubeconfig (the name custom-metrics-apiserver adapters use)");
     FLAG("v", MA_FLAG_INT, &s->verbosity, "log verbosity (4: one line per request)", 0, 10);
+    FLAG("logtostderr", MA_FLAG_BOOL, &s->logtostderr,
+         "accepted for compatibility and ignored: logs always go to stderr");
+    FLAG("backend", MA_FLAG_STRING, &s->backend, "metrics backend: falcon or demo");
+    FLAG("falcon-url", MA_FLAG_STRING, &s->falcon_url,
+         "Open-Falcon api: host[:port] (plain http, as the original), http://... or https://... "
+         "(default: $FALCON_API_URL, else " MA_FALCON_DEFAULT_URL ")");
+    FLAG("falcon-api-name", MA_FLAG_STRING, &s->falcon_name,
+         "Apitoken name (default: $FALCON_API_NAME, else " MA_FALCON_DEFAULT_NAME ")");
+    FLAG("falcon-api-sig-file", MA_FLAG_STRING, &s->falcon_sig_file,
+         "file holding the Apitoken sig, e.g. a mounted Secret (default: $FALCON_API_SIG)");
+    FLAG("falcon-read-api", MA_FLAG_STRING, &s->falcon_read_api,
+         "lastpoint (falcon-plus api: POST /api/v1/graph/lastpoint) or graph-last (old query "
+         "module: POST /graph/last)");
+    FLAG("falcon-timeout", MA_FLAG_DURATION, &s->falcon_timeout_ms,
+         "time allowed for one Open-Falcon request", 100, DAY);
+    FLAG("falcon-ca-file", MA_FLAG_STRING, &s->falcon_ca_file,
+         "PEM CA bundle to verify an https Open-Falcon api");
+    FLAG("falcon-insecure-skip-tls-verify", MA_FLAG_BOOL, &s->falcon_insecure,
+         "accept any certificate from an https Open-Falcon api (testing only)");
+    FLAG("falcon-max-batch", MA_FLAG_INT, &s->falcon_max_batch,
+         "series per Open-Falcon request; larger batches are split", 1, 100000);
+    FLAG("cache-ttl", MA_FLAG_DURATION, &s->cache_ttl_ms,
+         "serve a value fetched from Open-Falcon this long before asking again (0: never cache)",
+         0, DAY);
+    FLAG("stale-after", MA_FLAG_DURATION, &s->stale_after_ms,
+         "a Falcon value whose timestamp is older than this is stale", 1000, 30 * DAY);
+    FLAG("stale-policy", MA_FLAG_STRING, &s->stale_policy,
+         "omit (leave stale objects out of answers) or zero (report 0, as the original)");
+    FLAG("seed-metric-names", MA_FLAG_BOOL, &s->seed_names,
+         "serve pods metrics without a CustomMetric by the original's naming convention "
+         "(net.if.in.bytes-iface-equal-eth0 = net.if.in.bytes/iface=eth0)");
     FLAG("demo", MA_FLAG_BOOL, &s->demo, "serve the embedded demo backend (no cluster needed)");
     FLAG("demo-time", MA_FLAG_INT, &s->demo_time,
          "freeze the demo clock at this Unix time (0: wall clock)", 0, 1LL << 40);
@@ -129,6 +177,14 @@ static void set_defaults(struct ma_server *s)
     s->shutdown_grace_ms = MA_SHUTDOWN_GRACE_DEFAULT_MS;
     s->demo_slow_delay_ms = 10 * SEC;
     s->demo_pods = 5;
+    s->backend = "falcon";
+    s->falcon_read_api = "lastpoint";
+    s->falcon_timeout_ms = MA_FALCON_DEFAULT_TIMEOUT_MS;
+    s->falcon_max_batch = MA_FALCON_DEFAULT_BATCH;
+    s->cache_ttl_ms = MA_VALCACHE_TTL_DEFAULT_MS;
+    s->stale_after_ms = 300 * SEC;
+    s->stale_policy = "omit";
+    s->seed_names = 1;
     s->sigfd = -1;
 }
 
@@ -148,8 +204,13 @@ static int is_ip_literal(const char *s)
 /* Flag combinations that parse but make no sense. NULL when fine. */
 static const char *check_flags(const struct ma_server *s)
 {
-    if (!s->demo)
-        return "no backend configured: use --demo";
+    if (strcmp(s->backend, "demo") != 0 && strcmp(s->backend, "falcon") != 0)
+        return "invalid value for --backend: use falcon or demo";
+    if (strcmp(s->stale_policy, "omit") != 0 && strcmp(s->stale_policy, "zero") != 0)
+        return "invalid value for --stale-policy: use omit or zero";
+    if (strcmp(s->falcon_read_api, "lastpoint") != 0 &&
+        strcmp(s->falcon_read_api, "graph-last") != 0)
+        return "invalid value for --falcon-read-api: use lastpoint or graph-last";
     if ((s->tls_cert_file == NULL) != (s->tls_key_file == NULL))
         return "--tls-cert-file and --tls-private-key-file must be given together";
     if (s->max_line_bytes > s->max_header_bytes)
@@ -299,12 +360,9 @@ static int wants_cluster(const struct ma_server *s)
     return (s->kubeconfig != NULL && s->kubeconfig[0] != '\0') || (host != NULL && host[0]);
 }
 
-static int start_cluster(struct ma_server *s, struct ma_backend_demo_config *dc)
+static int start_cluster(struct ma_server *s)
 {
-    struct ma_kube_informer *const *inf;
-    const char *const *names;
     struct ma_errmsg em;
-    size_t i, n;
 
     s->cluster = ma_kube_cluster_new(s->loop, s->kubeconfig, &em);
     if (s->cluster == NULL) {
@@ -313,13 +371,129 @@ static int start_cluster(struct ma_server *s, struct ma_backend_demo_config *dc)
     }
     MA_LOG_I("kube-apiserver: %s", ma_kube_cluster_origin(s->cluster));
     ma_kube_cluster_watch_pods(s->cluster, s->watch_namespaces.items, s->watch_namespaces.n);
-    n = ma_kube_cluster_informers(s->cluster, &inf, &names);
+    return MA_OK;
+}
+
+/* Every informer of the cluster shows in /readyz. */
+static void add_ready_checks(struct ma_server *s)
+{
+    struct ma_kube_informer *const *inf;
+    const char *const *names;
+    size_t i, n = ma_kube_cluster_informers(s->cluster, &inf, &names);
+
     for (i = 0; i < n; i++)
         ma_api_add_ready_check(&s->api, names[i], ma_kube_informer_ready, inf[i]);
-    dc->pods = ma_kube_cluster_pods(s->cluster);
-    dc->pods_ready = ma_kube_cluster_pods_ready;
-    dc->pods_ready_arg = s->cluster;
+}
+
+static int start_demo(struct ma_server *s)
+{
+    struct ma_backend_demo_config dc = {0};
+
+    if (wants_cluster(s)) {
+        if (start_cluster(s) != MA_OK)
+            return MA_ERR_SYNTAX;
+        add_ready_checks(s);
+        dc.pods = ma_kube_cluster_pods(s->cluster);
+        dc.pods_ready = ma_kube_cluster_pods_ready;
+        dc.pods_ready_arg = s->cluster;
+    }
+    dc.fixed_time = s->demo_time;
+    dc.slow_delay_ms = s->demo_slow_delay_ms;
+    dc.num_pods = (int)s->demo_pods;
+    s->provider = ma_backend_demo_new(s->loop, &dc);
+    MA_LOG_W("demo backend: serving synthetic metrics; authorization is AlwaysAllow (local use only)");
     return MA_OK;
+}
+
+/* ---- the Open-Falcon backend ---------------------------------------------------------------- */
+
+#define FALCON_CRD_PATH "/apis/metrics.falcon/v1alpha1/"
+
+/* Pods and both definition caches have synced (arg: the server). */
+static int falcon_caches_ready(void *arg, struct ma_errmsg *why)
+{
+    struct ma_server *s = arg;
+    size_t i;
+
+    if (!ma_kube_cluster_pods_ready(s->cluster, why))
+        return 0;
+    for (i = 0; i < 2; i++)
+        if (!ma_kube_informer_ready(s->def_inf[i], why))
+            return 0;
+    return 1;
+}
+
+static void watch_defs(struct ma_server *s)
+{
+    struct ma_kube_informer_handler h;
+
+    s->custom_defs = ma_falcon_defs_new(MA_FALCON_DEF_CUSTOM);
+    s->external_defs = ma_falcon_defs_new(MA_FALCON_DEF_EXTERNAL);
+    /* the original installs only the CustomMetric CRD: ExternalMetric may be absent (optional) */
+    ma_falcon_defs_informer_handler(s->custom_defs, &h);
+    s->def_inf[0] = ma_kube_cluster_watch(s->cluster, "cache/custommetrics",
+                                          FALCON_CRD_PATH "custommetrics", 0, &h);
+    ma_falcon_defs_informer_handler(s->external_defs, &h);
+    s->def_inf[1] = ma_kube_cluster_watch(s->cluster, "cache/externalmetrics",
+                                          FALCON_CRD_PATH "externalmetrics", 1, &h);
+}
+
+static int start_falcon(struct ma_server *s)
+{
+    struct ma_backend_falcon_config fc = {0};
+    struct ma_falcon_env_store *store = ma_xcalloc(1, sizeof *store);
+    struct ma_errmsg em;
+    char *ca = NULL;
+    size_t ca_len = 0;
+    int rc = MA_ERR_SYNTAX;
+
+    fc.api.url = s->falcon_url != NULL && s->falcon_url[0] ? s->falcon_url : NULL;
+    fc.api.token_name = s->falcon_name != NULL && s->falcon_name[0] ? s->falcon_name : NULL;
+    fc.api.flavour = strcmp(s->falcon_read_api, "graph-last") == 0 ? MA_FALCON_GRAPH_LAST :
+                                                                      MA_FALCON_LASTPOINT;
+    fc.api.timeout_ms = s->falcon_timeout_ms;
+    fc.api.max_batch = (size_t)s->falcon_max_batch;
+    fc.api.insecure_skip_verify = s->falcon_insecure;
+    if (ma_falcon_api_config_env(&fc.api, s->falcon_sig_file, store, &em) != MA_OK) {
+        MA_LOG_E("Open-Falcon settings: %s", em.msg);
+        goto out;
+    }
+    if (s->falcon_ca_file != NULL) {
+        if (ma_file_read(s->falcon_ca_file, MA_TLS_MAX_PEM_FILE, "--falcon-ca-file", &ca, &ca_len,
+                         NULL, &em) != MA_OK) {
+            MA_LOG_E("%s", em.msg);
+            goto out;
+        }
+        fc.api.ca_pem = ca;
+        fc.api.ca_pem_len = ca_len;
+    }
+    if (start_cluster(s) != MA_OK)
+        goto out;
+    watch_defs(s);
+    add_ready_checks(s);
+    fc.cache_ttl_ms = s->cache_ttl_ms;
+    fc.stale_after_s = s->stale_after_ms / SEC;
+    fc.stale_policy = strcmp(s->stale_policy, "zero") == 0 ? MA_FALCON_STALE_ZERO :
+                                                             MA_FALCON_STALE_OMIT;
+    fc.seed_names = s->seed_names;
+    fc.pods = ma_kube_cluster_pods(s->cluster);
+    fc.custom = s->custom_defs;
+    fc.external = s->external_defs;
+    fc.caches_ready = falcon_caches_ready;
+    fc.caches_ready_arg = s;
+    s->provider = ma_backend_falcon_new(s->loop, &fc, &em);
+    if (s->provider == NULL) {
+        MA_LOG_E("Open-Falcon client: %s", em.msg);
+        goto out;
+    }
+    MA_LOG_I("Open-Falcon backend: %s (%s), cache TTL %lld ms, stale after %lld s (%s), "
+             "seed metric names %s", fc.api.url, s->falcon_read_api, (long long)s->cache_ttl_ms,
+             (long long)fc.stale_after_s, s->stale_policy, s->seed_names ? "on" : "off");
+    rc = MA_OK;
+out:
+    free(ca);
+    free(store); /* the client copied what it keeps */
+    return rc;
 }
 
 /* ---- main ---------------------------------------------------------------------------------- */
@@ -341,9 +515,19 @@ static int start_http(struct ma_server *s, struct ma_errmsg *em)
                                  (int)s->max_conns, em);
 }
 
+static void stop_backend(struct ma_server *s)
+{
+    if (s->provider != NULL && strcmp((*s->provider)->name, "demo") == 0)
+        ma_backend_demo_free(s->provider);
+    else
+        ma_backend_falcon_free(s->provider);
+    ma_kube_cluster_free(s->cluster); /* its informers feed the definition caches: first */
+    ma_falcon_defs_free(s->custom_defs);
+    ma_falcon_defs_free(s->external_defs);
+}
+
 static int serve(struct ma_server *s)
 {
-    struct ma_backend_demo_config dc = {0};
     struct ma_tls_keypair *kp;
     struct ma_errmsg em;
 
@@ -359,12 +543,8 @@ static int serve(struct ma_server *s)
     }
     s->tls = ma_tls_server_new(kp);
     ma_api_init(&s->api, NULL);
-    if (wants_cluster(s) && start_cluster(s, &dc) != MA_OK)
+    if ((strcmp(s->backend, "demo") == 0 ? start_demo(s) : start_falcon(s)) != MA_OK)
         return 1;
-    dc.fixed_time = s->demo_time;
-    dc.slow_delay_ms = s->demo_slow_delay_ms;
-    dc.num_pods = (int)s->demo_pods;
-    s->provider = ma_backend_demo_new(s->loop, &dc);
     s->api.provider = s->provider;
     if (start_http(s, &em) != MA_OK) {
         MA_LOG_E("%s", em.msg);
@@ -372,7 +552,6 @@ static int serve(struct ma_server *s)
     }
     if (s->tls_cert_file != NULL)
         ma_net_loop_add_timer(s->loop, 2 * SEC, watch_certs, s);
-    MA_LOG_W("demo backend: serving synthetic metrics; authorization is AlwaysAllow (local use only)");
     MA_LOG_I("metrics-adapter %s serving on https://%s%s%s:%lld", MA_VERSION,
              strchr(s->bind_address, ':') ? "[" : "", s->bind_address,
              strchr(s->bind_address, ':') ? "]" : "", s->secure_port);
@@ -382,8 +561,7 @@ static int serve(struct ma_server *s)
     }
     MA_LOG_I("stopped");
     ma_http_server_free(s->http);
-    ma_backend_demo_free(s->provider);
-    ma_kube_cluster_free(s->cluster);
+    stop_backend(s);
     free(s->watch_namespaces.items);
     ma_tls_server_free(s->tls);
     ma_net_loop_free(s->loop);
@@ -394,7 +572,7 @@ static int serve(struct ma_server *s)
 int main(int argc, char **argv)
 {
     static struct ma_server srv;
-    struct ma_flag flags[40];
+    struct ma_flag flags[128];
     struct ma_errmsg em;
     size_t nflags;
     const char *why;
@@ -413,6 +591,8 @@ int main(int argc, char **argv)
         printf("metrics-adapter v%s (commit %s)\n", MA_VERSION, MA_GIT_COMMIT);
         return 0;
     }
+    if (srv.demo)
+        srv.backend = "demo";
     why = check_flags(&srv);
     if (why != NULL)
         return bad_flag(why);

@@ -14,6 +14,8 @@
 
 /* Longest namespace list we watch one by one; beyond that, watch all namespaces. */
 #define MAX_WATCHED_NAMESPACES 32
+/* pods informers plus the backends' own (custom resources) */
+#define MAX_INFORMERS (MAX_WATCHED_NAMESPACES + 8)
 
 struct ma_kube_cluster {
     struct ma_net_loop *loop;
@@ -23,10 +25,11 @@ struct ma_kube_cluster {
     struct ma_kube_token *token;
     struct ma_kube_client *kc;
     struct ma_kube_pods *pods;
-    struct ma_kube_informer *inf[MAX_WATCHED_NAMESPACES];
-    char *names[MAX_WATCHED_NAMESPACES];
-    struct ma_kube_pods_scope scope[MAX_WATCHED_NAMESPACES];
-    char *scope_ns[MAX_WATCHED_NAMESPACES];
+    struct ma_kube_informer *inf[MAX_INFORMERS];
+    char *names[MAX_INFORMERS];
+    struct ma_kube_pods_scope scope[MAX_INFORMERS];
+    char *scope_ns[MAX_INFORMERS];
+    int is_pods[MAX_INFORMERS];
     size_t ninf;
 };
 
@@ -80,6 +83,18 @@ void ma_kube_cluster_free(struct ma_kube_cluster *c)
     free(c);
 }
 
+static struct ma_kube_informer *start_informer(struct ma_kube_cluster *c,
+                                               const struct ma_kube_informer_config *ic,
+                                               const struct ma_kube_informer_handler *h)
+{
+    struct ma_kube_informer *inf = ma_kube_informer_new(c->loop, c->kc, ic, h);
+
+    c->names[c->ninf] = ma_xstrdup(ic->name);
+    c->inf[c->ninf++] = inf;
+    ma_kube_informer_start(inf);
+    return inf;
+}
+
 static void add_informer(struct ma_kube_cluster *c, const char *ns)
 {
     struct ma_kube_informer_config ic = {0};
@@ -99,10 +114,8 @@ static void add_informer(struct ma_kube_cluster *c, const char *ns)
     ma_kube_pods_informer_handler(&c->scope[c->ninf], &h);
     ic.name = name;
     ic.path = path;
-    c->names[c->ninf] = ma_xstrdup(name);
-    c->inf[c->ninf] = ma_kube_informer_new(c->loop, c->kc, &ic, &h);
-    ma_kube_informer_start(c->inf[c->ninf]);
-    c->ninf++;
+    c->is_pods[c->ninf] = 1;
+    start_informer(c, &ic, &h);
 }
 
 /* see kube/cluster.h */
@@ -123,6 +136,21 @@ void ma_kube_cluster_watch_pods(struct ma_kube_cluster *c, const char *const *na
 }
 
 /* see kube/cluster.h */
+struct ma_kube_informer *ma_kube_cluster_watch(struct ma_kube_cluster *c, const char *name,
+                                               const char *path, int optional,
+                                               const struct ma_kube_informer_handler *h)
+{
+    struct ma_kube_informer_config ic = {0};
+
+    if (c->ninf == MAX_INFORMERS)
+        return NULL;
+    ic.name = name;
+    ic.path = path;
+    ic.optional = optional;
+    return start_informer(c, &ic, h);
+}
+
+/* see kube/cluster.h */
 const struct ma_kube_pods *ma_kube_cluster_pods(const struct ma_kube_cluster *c)
 {
     return c->pods;
@@ -135,7 +163,7 @@ int ma_kube_cluster_pods_ready(void *arg, struct ma_errmsg *why)
     size_t i;
 
     for (i = 0; i < c->ninf; i++) {
-        if (!ma_kube_informer_synced(c->inf[i])) {
+        if (c->is_pods[i] && !ma_kube_informer_synced(c->inf[i])) {
             char st[MA_ERRMSG_SIZE];
 
             ma_errmsg_set(why, "%s", ma_kube_informer_status(c->inf[i], st, sizeof st));

@@ -26,6 +26,15 @@ void ma_kube_cluster_free(struct ma_kube_cluster *c);
 /* Start caching pods of namespaces[0..n) (n == 0: all namespaces). Call once. */
 void ma_kube_cluster_watch_pods(struct ma_kube_cluster *c, const char *const *namespaces,
                                 size_t n);
+/* Start one more informer of collection path (a backend's custom resources, e.g.
+ * "/apis/metrics.falcon/v1alpha1/custommetrics") feeding h (copied; h->arg MUST outlive c). name
+ * shows in logs and /readyz ("cache/custommetrics"). It is listed by ma_kube_cluster_informers but
+ * not counted by ma_kube_cluster_pods_ready. optional: see ma_kube_informer_config (a CRD that
+ * may not be installed). NULL when too many informers exist already. */
+struct ma_kube_informer_handler;
+struct ma_kube_informer *ma_kube_cluster_watch(struct ma_kube_cluster *c, const char *name,
+                                               const char *path, int optional,
+                                               const struct ma_kube_informer_handler *h);
 const struct ma_kube_pods *ma_kube_cluster_pods(const struct ma_kube_cluster *c);
 /* 1 when every pods informer has synced; else 0 with their states in why. arg: the cluster. */
 int ma_kube_cluster_pods_ready(void *arg, struct ma_errmsg *why);

@@ -18,73 +18,10 @@
 #include "base/mem.h"
 #include "json/read.h"
 #include "yaml/yaml.h"
+#include "base/file.h"
 
 /* ---- files ---------------------------------------------------------------------------------- */
 
-/* Read the regular file at path (at most max bytes) into a NUL-terminated heap buffer; *st gets
- * the metadata of what was read. `what` names the file in messages ("certificate-authority"). */
-static int read_file(const char *path, size_t max, const char *what, char **out, size_t *len,
-                     struct stat *st, struct ma_errmsg *em)
-{
-    struct stat st0;
-    size_t n = 0, cap;
-    ssize_t r;
-    char *buf;
-    int fd;
-
-    *out = NULL;
-    *len = 0;
-    if (st == NULL)
-        st = &st0;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        ma_errmsg_set(em, "read %s %s: %s", what, path, strerror(errno));
-        return MA_ERR_IO;
-    }
-    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
-        ma_errmsg_set(em, "read %s %s: not a regular file", what, path);
-        close(fd);
-        return MA_ERR_IO;
-    }
-    if ((size_t)st->st_size > max) {
-        ma_errmsg_set(em, "%s %s: larger than %zu bytes", what, path, max);
-        close(fd);
-        return MA_ERR_LIMIT;
-    }
-    /* the size may change while we read: read to the end, growing up to max + 1 bytes */
-    cap = (size_t)st->st_size + 1;
-    buf = ma_xmalloc(cap + 1);
-    for (;;) {
-        if (n == cap) {
-            if (cap > max)
-                break;
-            cap = cap > (max + 1) / 2 ? max + 1 : 2 * cap;
-            buf = ma_xrealloc(buf, cap + 1);
-        }
-        r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            ma_errmsg_set(em, "read %s %s: %s", what, path, strerror(errno));
-            free(buf);
-            close(fd);
-            return MA_ERR_IO;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    if (n > max) {
-        ma_errmsg_set(em, "%s %s: larger than %zu bytes", what, path, max);
-        free(buf);
-        return MA_ERR_LIMIT;
-    }
-    st->st_size = (off_t)n;
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return MA_OK;
-}
 
 /* RFC 6750 2.1 token68 is narrower, but kubeconfig tokens are opaque: any visible ASCII is
  * accepted; what matters is that nothing can break the request head. */
@@ -106,7 +43,7 @@ static int read_token(const char *path, char **tok, struct stat *st, struct ma_e
     int r;
 
     *tok = NULL;
-    if ((r = read_file(path, MA_KUBE_MAX_BEARER_TOKEN, "token file", &buf, &n, st, em)) < 0)
+    if ((r = ma_file_read(path, MA_KUBE_MAX_BEARER_TOKEN, "token file", &buf, &n, st, em)) < 0)
         return r;
     while (a < n && strchr(" \t\r\n", buf[a]))
         a++;
@@ -241,7 +178,7 @@ static int get_pem(struct kc *k, int obj, const char *file, const char *data, co
         }
     } else if (f && *f) {
         path = f[0] == '/' || k->dirlen == 0 ? ma_xstrdup(f) : join_path(k->path, k->dirlen, f);
-        r = read_file(path, MA_TLS_MAX_PEM_FILE, file, &buf, &n, NULL, k->em);
+        r = ma_file_read(path, MA_TLS_MAX_PEM_FILE, file, &buf, &n, NULL, k->em);
         free(path);
         if (r == MA_OK && n == 0) {
             free(buf);
@@ -428,7 +365,7 @@ int ma_kube_config_load_file(struct ma_kube_config *cfg, const char *path, const
     memset(cfg, 0, sizeof *cfg);
     if (slash)
         k.dirlen = slash == path ? 1 : (size_t)(slash - path);
-    if ((r = read_file(path, MA_YAML_MAX_INPUT, "kubeconfig", &text, &len, NULL, em)) < 0)
+    if ((r = ma_file_read(path, MA_YAML_MAX_INPUT, "kubeconfig", &text, &len, NULL, em)) < 0)
         return r;
     /* the JSON form is at most 6x the YAML ("\x01" -> "\u0001", "~" -> "null") */
     ma_buf_init_heap(&js, 6 * len + 64);
@@ -519,7 +456,7 @@ int ma_kube_config_load_incluster(struct ma_kube_config *cfg, const char *sa_dir
         goto fail;
     free(tok);
     path = join_path(sa_dir, dirlen, "ca.crt");
-    r = read_file(path, MA_TLS_MAX_PEM_FILE, "service-account CA", &buf, &n, NULL, em);
+    r = ma_file_read(path, MA_TLS_MAX_PEM_FILE, "service-account CA", &buf, &n, NULL, em);
     free(path);
     if (r < 0)
         goto fail;
@@ -531,7 +468,7 @@ int ma_kube_config_load_incluster(struct ma_kube_config *cfg, const char *sa_dir
         cfg->namespace = ma_xstrdup(ns);
     } else {
         path = join_path(sa_dir, dirlen, "namespace");
-        if (read_file(path, 256, "namespace", &buf, &n, NULL, NULL) == MA_OK) {
+        if (ma_file_read(path, 256, "namespace", &buf, &n, NULL, NULL) == MA_OK) {
             while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
                 buf[--n] = '\0';
             if (n > 0)

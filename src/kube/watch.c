@@ -34,6 +34,7 @@ struct ma_kube_informer {
     int page_size;
     int64_t watch_timeout_s;
     size_t max_event;
+    int optional;
 
     enum inf_state state;
     int synced;
@@ -128,6 +129,27 @@ static void back_off(struct ma_kube_informer *inf, int relist)
     inf->timer = ma_net_loop_add_timer(inf->loop, d, on_timer, inf);
 }
 
+/* An optional resource answered 404: its CRD is not installed. That is an empty collection, not
+ * an outage (readiness must not wait for it); look again every BACKOFF_MAX_MS so installing the
+ * CRD later is noticed. */
+static void absent(struct ma_kube_informer *inf)
+{
+    if (!inf->synced || inf->backoff_ms == 0)
+        MA_LOG_W("%s: %s is not served by kube-apiserver (404: is its CRD installed?); serving "
+                 "it as empty and checking again every %d s", inf->name, inf->path,
+                 BACKOFF_MAX_MS / 1000);
+    free(inf->cont);
+    inf->cont = NULL;
+    if (!inf->in_relist)
+        inf->h.relist_begin(inf->h.arg);
+    inf->h.relist_end(inf->h.arg);
+    inf->in_relist = 0;
+    inf->synced = 1;
+    ma_errmsg_set(&inf->last_err, "not installed (404)");
+    inf->backoff_ms = BACKOFF_MAX_MS;
+    back_off(inf, 1);
+}
+
 /* Take "metadata.resourceVersion" of token obj into inf->rv (absent or too long: unchanged). */
 static void take_rv(struct ma_kube_informer *inf, const struct ma_json_doc *d, int obj)
 {
@@ -187,6 +209,10 @@ static void list_done(const struct ma_http_result *res, void *arg)
         free(inf->cont);
         inf->cont = NULL;
         start_list_page(inf);
+        return;
+    }
+    if (res->status == 404 && inf->optional) {
+        absent(inf);
         return;
     }
     if (res->status != 200) {
@@ -479,6 +505,7 @@ struct ma_kube_informer *ma_kube_informer_new(struct ma_net_loop *loop, struct m
     inf->page_size = cfg->page_size > 0 ? cfg->page_size : 500;
     inf->watch_timeout_s = cfg->watch_timeout_s > 0 ? cfg->watch_timeout_s : 300;
     inf->max_event = cfg->max_event_bytes ? cfg->max_event_bytes : MA_KUBE_MAX_EVENT_BYTES;
+    inf->optional = cfg->optional;
     inf->need_relist = 1;
     ma_buf_init_heap(&inf->line, inf->max_event);
     ma_errmsg_set(&inf->last_err, "not started");

@@ -191,6 +191,7 @@ class _Hangup(Exception):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # a real Go server sets TCP_NODELAY: no 40 ms delayed-ACK stalls
     timeout = 120
 
     def log_message(self, fmt, *args):

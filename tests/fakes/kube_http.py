@@ -26,6 +26,7 @@ class _Stop(Exception):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as a Go server (TCP_NODELAY)
     timeout = 300
 
     def log_message(self, fmt, *args):

@@ -176,11 +176,27 @@ def bad_flag_bind_address():
 
 
 @test
-def no_demo_exits_2():
+def falcon_backend_needs_a_cluster():
+    """Without --demo the Open-Falcon backend runs; outside a pod and without --kubeconfig it has
+    no cluster to watch: exit 1 naming the problem, not a half-working server."""
     args = [a for a in ok_args() if a != "--demo"]
-    line = check_usage_error(args, "no backend configured: use --demo")
-    assert line == "metrics-adapter: no backend configured: use --demo" or \
-        line.startswith("metrics-adapter: no backend configured: use --demo"), line
+    env_free = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_") and k != "KUBECONFIG"}
+    p = subprocess.run([BIN] + args, stdin=subprocess.DEVNULL, capture_output=True, timeout=10,
+                       env=env_free, cwd=tempfile.mkdtemp(dir=TMP))
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode == 1, "exit status %d, want 1; stderr %r" % (p.returncode, err)
+    assert "not running in a pod" in err and "--kubeconfig" in err, err
+
+
+@test
+def bad_backend_flags():
+    base = [a for a in ok_args() if a != "--demo"]
+    check_usage_error(base + ["--backend=prometheus"], "--backend")
+    check_usage_error(base + ["--stale-policy=drop"], "--stale-policy")
+    check_usage_error(base + ["--falcon-read-api=history"], "--falcon-read-api")
+    check_usage_error(base + ["--cache-ttl=soon"], "cache-ttl")
+    check_usage_error(base + ["--stale-after=0s"], "stale-after")
+    check_usage_error(base + ["--seed-metric-names=maybe"], "seed-metric-names")
 
 
 # ---- certificate files -----------------------------------------------------------------------
