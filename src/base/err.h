@@ -17,7 +17,7 @@ enum {
     MA_ERR_DENIED = -9    /* authentication or authorization refused */
 };
 
-#define MA_ERRMSG_SIZE 160
+#define MA_ERRMSG_SIZE 256 /* room for a Status message naming a metric, an object and a series */
 
 /* Human-readable detail of a failure: becomes the Status message and the log line. */
 struct ma_errmsg {

@@ -35,10 +35,10 @@ struct ma_kube_informer_config {
     const char *path;         /* collection path: "/api/v1/pods", "/api/v1/namespaces/ns/pods" */
     int page_size;            /* LIST limit; 0: 500 */
     int64_t watch_timeout_s;  /* timeoutSeconds asked of each watch; 0: 300 (plus jitter) */
-    int optional;             /* a custom resource whose CRD may be absent: a 404 on LIST is an
-                                 empty, synced collection, listed again every 30 s */
     size_t max_event_bytes;   /* one watch event; 0: MA_KUBE_MAX_EVENT_BYTES (a LIST page is
                                  bounded by the HTTP client's max_response_bytes) */
+    int optional;             /* a custom resource whose CRD may be absent: a 404 on LIST is an
+                                 empty, synced collection, listed again every 30 s */
 };
 
 struct ma_kube_informer;

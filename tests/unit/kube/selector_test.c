@@ -269,14 +269,16 @@ static void test_messages(void)
     CHECK_EQ(parse_str("app=-x", 6, &sel, &em), MA_ERR_SYNTAX);
     CHECK_STR(em.msg, "unable to parse requirement: values[0][app]: Invalid value: \"-x\": a valid "
                       "label must be an empty string or consist of alphanumeric characters, '-', "
-                      "'_' or '...");
+                      "'_' or '.', and must start and end with an alphanumeric character (e.g. "
+                      "'MyValue',  or 'my_value',  or '...");
     CHECK_EQ(strlen(em.msg), MA_ERRMSG_SIZE - 1);
     CHECK_EQ(parse_str("x=a,", 4, &sel, &em), MA_ERR_SYNTAX);
     CHECK_STR(em.msg, "found '', expected: identifier after ','");
     CHECK_EQ(parse_str("x\x01y", 3, &sel, &em), MA_ERR_SYNTAX);
     CHECK_STR(em.msg, "unable to parse requirement: <nil>: Invalid value: \"x\\x01y\": name part "
                       "must consist of alphanumeric characters, '-', '_' or '.', and must start "
-                      "and end with...");
+                      "and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+                      "'123-abc', regex used for validati...");
     /* em may be NULL */
     CHECK_EQ(ma_kube_selector_parse("x=-", 3, &sel, NULL), MA_ERR_SYNTAX);
     CHECK_EQ(ma_kube_selector_parse("x>", 2, &sel, NULL), MA_ERR_SYNTAX);
