@@ -3,6 +3,8 @@
 #
 #   ./build.sh          fetch/verify pinned sources, build build/metrics-adapter (static, musl)
 #   ./build.sh run      build, then start the adapter in demo mode on https://127.0.0.1:6443
+#   ./build.sh run-falcon   build, then run the Open-Falcon backend against the fake kube-apiserver
+#                           and fake Open-Falcon of tests/fakes (prints push and kubectl commands)
 #   ./build.sh test     build, then run every test; ends with "N passed, N failed"
 #   ./build.sh bench    build, then run the benchmarks under tests/bench/ (prints figures)
 #   ./build.sh clean    remove build/ (vendor/dl/ is kept for airgapped rebuilds)
@@ -197,6 +199,12 @@ case "$cmd" in
         log "starting the demo: https://127.0.0.1:6443 (Ctrl-C to stop)"
         exec build/metrics-adapter --demo --v=2 "$@"
         ;;
+    run-falcon)
+        build
+        need_pkgs python3:python3 kubectl:kubernetes-client openssl:openssl
+        shift || true
+        exec python3 tests/fakes/falcon_demo.py "$@"
+        ;;
     test)
         build
         test_deps
@@ -214,7 +222,7 @@ case "$cmd" in
         rm -rf build vendor/bearssl-0.6 vendor/jsmn vendor/.unpacked
         ;;
     *)
-        echo "usage: ./build.sh [build|run|test|bench|clean]" >&2
+        echo "usage: ./build.sh [build|run|run-falcon|test|bench|clean]" >&2
         exit 2
         ;;
 esac
