@@ -1,6 +1,7 @@
 #include "backend/falcon.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ struct falcon {
     struct ma_backend_falcon_stats st;
     int64_t log_next_ms;
     uint64_t log_suppressed;
+    char log_last[MA_ERRMSG_SIZE];
 };
 
 /* One Falcon query filling one value-cache fetch. It lives on its own: a request that goes away
@@ -60,11 +62,21 @@ static time_t wall_now(const struct falcon *f)
     return f->cfg.wall_now != NULL ? f->cfg.wall_now() : ma_time_wall();
 }
 
+/* Rate-limited per kind of failure: a message that differs from the last one logged (up to the
+ * first digit, so ports and durations do not count) is logged at once. */
+static int same_failure(const char *a, const char *b)
+{
+    for (; *a && *a == *b; a++, b++)
+        if (*a >= '0' && *a <= '9')
+            return 1;
+    return *a == *b || (*a >= '0' && *a <= '9');
+}
+
 static void log_failure(struct falcon *f, const char *msg)
 {
     int64_t now = ma_time_mono_ms();
 
-    if (now < f->log_next_ms) {
+    if (now < f->log_next_ms && same_failure(msg, f->log_last)) {
         f->log_suppressed++;
         return;
     }
@@ -75,6 +87,7 @@ static void log_failure(struct falcon *f, const char *msg)
         MA_LOG_E("%s", msg);
     f->log_suppressed = 0;
     f->log_next_ms = now + LOG_EVERY_MS;
+    snprintf(f->log_last, sizeof f->log_last, "%s", msg);
 }
 
 /* ---- fetching ------------------------------------------------------------------------------ */

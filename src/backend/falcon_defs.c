@@ -10,7 +10,8 @@
 #include "kube/watch.h"
 
 struct entry {
-    int marked; /* relist: not seen again yet */
+    int marked;  /* relist: not seen again yet */
+    char *refused; /* the object did not decode: why (heap); def holds only its name */
     struct ma_falcon_def def; /* trimmed: only the used part of def._pool is allocated */
 };
 
@@ -30,6 +31,12 @@ struct ma_falcon_defs *ma_falcon_defs_new(enum ma_falcon_def_kind kind)
     return r;
 }
 
+static void entry_free(struct entry *e)
+{
+    free(e->refused);
+    free(e);
+}
+
 /* see backend/falcon_defs.h */
 void ma_falcon_defs_free(struct ma_falcon_defs *r)
 {
@@ -38,7 +45,7 @@ void ma_falcon_defs_free(struct ma_falcon_defs *r)
     if (r == NULL)
         return;
     for (i = 0; i < r->n; i++)
-        free(r->items[i]);
+        entry_free(r->items[i]);
     free(r->items);
     free(r);
 }
@@ -90,25 +97,28 @@ static struct entry *entry_new(const struct ma_falcon_def *def)
     size = offsetof(struct entry, def) + offsetof(struct ma_falcon_def, _pool) + pool;
     e = ma_xmalloc(size);
     e->marked = 0;
+    e->refused = NULL;
     memcpy(&e->def, def, offsetof(struct ma_falcon_def, _pool) + pool);
     return e;
 }
 
 static void remove_at(struct ma_falcon_defs *r, size_t i)
 {
-    free(r->items[i]);
+    entry_free(r->items[i]);
     memmove(&r->items[i], &r->items[i + 1], (r->n - i - 1) * sizeof r->items[0]);
     r->n--;
 }
 
-static void put(struct ma_falcon_defs *r, const struct ma_falcon_def *def)
+/* Store def; refused: the object named by def did not decode, for that reason. */
+static void put(struct ma_falcon_defs *r, const struct ma_falcon_def *def, const char *refused)
 {
     int found;
     size_t i = find(r, def->namespace, def->name, &found);
     struct entry *e = entry_new(def);
 
+    e->refused = refused ? ma_xstrdup(refused) : NULL;
     if (found) {
-        free(r->items[i]);
+        entry_free(r->items[i]);
         r->items[i] = e;
         return;
     }
@@ -154,8 +164,9 @@ static void on_relist_end(void *arg)
     }
 }
 
-/* A definition that no longer decodes must stop being served: drop the old one, so requests get
- * "not found" (and the log line says why) instead of the previous, now wrong, definition. */
+/* An object that does not decode is kept as a refusal (its name and the reason), not dropped: a
+ * request for it then answers 404 with the reason, instead of falling back to the naming
+ * convention or, after an edit, to the previous and now wrong definition. */
 static int on_upsert(void *arg, const struct ma_json_doc *d, int obj, struct ma_errmsg *em)
 {
     struct ma_falcon_defs *r = arg;
@@ -167,14 +178,15 @@ static int on_upsert(void *arg, const struct ma_json_doc *d, int obj, struct ma_
     else
         rc = ma_falcon_def_parse_external(d, obj, def, em);
     if (rc == MA_OK) {
-        put(r, def);
+        put(r, def, NULL);
     } else {
-        char ns[64], name[254];
-
         r->refused++;
-        if (ma_json_str(d, ma_json_path(d, obj, "metadata.namespace"), ns, sizeof ns) >= 0 &&
-            ma_json_str(d, ma_json_path(d, obj, "metadata.name"), name, sizeof name) >= 0)
-            drop(r, ns, name);
+        memset(def, 0, offsetof(struct ma_falcon_def, _pool));
+        if (ma_json_str(d, ma_json_path(d, obj, "metadata.namespace"), def->namespace,
+                        sizeof def->namespace) > 0 &&
+            ma_json_str(d, ma_json_path(d, obj, "metadata.name"), def->name,
+                        sizeof def->name) > 0)
+            put(r, def, em->msg);
     }
     free(def);
     return rc;
@@ -204,7 +216,17 @@ const struct ma_falcon_def *ma_falcon_defs_get(const struct ma_falcon_defs *r,
     int found;
     size_t i = find(r, namespace, name, &found);
 
-    return found ? &r->items[i]->def : NULL;
+    return found && r->items[i]->refused == NULL ? &r->items[i]->def : NULL;
+}
+
+/* see backend/falcon_defs.h */
+const char *ma_falcon_defs_refusal(const struct ma_falcon_defs *r, const char *namespace,
+                                   const char *name)
+{
+    int found;
+    size_t i = find(r, namespace, name, &found);
+
+    return found ? r->items[i]->refused : NULL;
 }
 
 /* see backend/falcon_defs.h */
@@ -215,7 +237,7 @@ int ma_falcon_defs_each(const struct ma_falcon_defs *r,
     int rc;
 
     for (i = 0; i < r->n; i++)
-        if ((rc = fn(&r->items[i]->def, arg)) != 0)
+        if (r->items[i]->refused == NULL && (rc = fn(&r->items[i]->def, arg)) != 0)
             return rc;
     return 0;
 }
@@ -223,7 +245,11 @@ int ma_falcon_defs_each(const struct ma_falcon_defs *r,
 /* see backend/falcon_defs.h */
 size_t ma_falcon_defs_count(const struct ma_falcon_defs *r)
 {
-    return r->n;
+    size_t i, n = 0;
+
+    for (i = 0; i < r->n; i++)
+        n += r->items[i]->refused == NULL;
+    return n;
 }
 
 /* see backend/falcon_defs.h */

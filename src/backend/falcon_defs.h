@@ -8,7 +8,8 @@
 /* The registry of one kind of metric definition (all CustomMetric objects, or all ExternalMetric
  * objects) kept in step with a watch of that resource: each object is decoded once, when it
  * arrives, into a struct ma_falcon_def, so answering a request never parses JSON. Objects that do
- * not decode are logged (once per change) and left out, as if absent.
+ * not decode are logged (once per change) and kept as refusals: not served, not listed, but their
+ * name and the reason stay known (ma_falcon_defs_refusal).
  *
  * Definitions are kept sorted by (metric name, namespace): a lookup is a binary search, and the
  * definitions of one metric name in several namespaces are adjacent, which lets discovery list a
@@ -31,11 +32,17 @@ void ma_falcon_defs_informer_handler(struct ma_falcon_defs *r, struct ma_kube_in
 const struct ma_falcon_def *ma_falcon_defs_get(const struct ma_falcon_defs *r,
                                                const char *namespace, const char *name);
 
+/* Why the object namespace/name was refused (the decode error), or NULL when it decoded or does
+ * not exist. Valid as ma_falcon_defs_get's result. */
+const char *ma_falcon_defs_refusal(const struct ma_falcon_defs *r, const char *namespace,
+                                   const char *name);
+
 /* Call fn for each definition in (name, namespace) order; stops when fn returns non-zero and
  * returns that value, else 0. fn MUST NOT modify the registry. */
 int ma_falcon_defs_each(const struct ma_falcon_defs *r,
                         int (*fn)(const struct ma_falcon_def *def, void *arg), void *arg);
 
+/* Definitions served (refusals not counted). */
 size_t ma_falcon_defs_count(const struct ma_falcon_defs *r);
 
 /* Objects refused since start (decode errors), for tests and logs. */

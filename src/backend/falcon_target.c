@@ -142,6 +142,12 @@ static int resolve_pods(const struct ma_falcon_target_src *src, struct ma_prov_q
 
     if (q->name != NULL) {
         one = ma_kube_pods_get(src->pods, q->namespace, q->name);
+        if (one != NULL && !has_series(one)) {
+            ma_prov_query_fail(q, 404, "the server could not find the metric %s for pods %s: the "
+                               "pod is %s", q->metric, q->name,
+                               one->deleted ? "terminating" : "not running");
+            return MA_ERR_NOTFOUND;
+        }
         w.count = one != NULL;
     } else {
         t->keys = NULL;
@@ -156,10 +162,12 @@ static int resolve_pods(const struct ma_falcon_target_src *src, struct ma_prov_q
     return w.rc;
 }
 
-/* One object (not a pod) named ns/name, or the namespace ns itself (ns == name). */
+/* One object (not a pod) named ns/name, or the namespace ns itself (ns == name: the item is
+ * cluster-scoped, its describedObject has no namespace). */
 static int resolve_object(struct ma_prov_query *q, const struct ma_falcon_def *def,
                           struct ma_falcon_target *t, const char *ns, const char *name)
 {
+    const char *item_ns = def->target == MA_FALCON_TARGET_NAMESPACE ? NULL : ns;
     char key[KEY_MAX];
     int len = ma_falcon_tmpl_render_object(&def->endpoint, ns, name, key, MA_FALCON_MAX_ENDPOINT + 1);
 
@@ -169,7 +177,20 @@ static int resolve_object(struct ma_prov_query *q, const struct ma_falcon_def *d
                            q->metric, q->group_resource, name, def->namespace, def->name);
         return len;
     }
-    return add_item(q, t, ns, name, key, (size_t)len, def->counter);
+    return add_item(q, t, item_ns, name, key, (size_t)len, def->counter);
+}
+
+/* 1 (and q failed with the reason) when metric's object in namespace was refused. */
+static int refused(const struct ma_falcon_defs *r, struct ma_prov_query *q, const char *namespace,
+                   const char *kind)
+{
+    const char *why = ma_falcon_defs_refusal(r, namespace, q->metric);
+
+    if (why == NULL)
+        return 0;
+    ma_prov_query_fail(q, 404, "the server could not find the metric %s: %s %s/%s is invalid: %s",
+                       q->metric, kind, namespace, q->metric, why);
+    return 1;
 }
 
 struct ns_walk {
@@ -204,6 +225,8 @@ static int resolve_namespaces(const struct ma_falcon_target_src *src, struct ma_
     t->api_version = "/v1";
     if (q->name != NULL) {
         def = ma_falcon_defs_get(src->custom, q->name, q->metric);
+        if (def == NULL && refused(src->custom, q, q->name, "CustomMetric"))
+            return MA_ERR_NOTFOUND;
         if (def == NULL || def->target != MA_FALCON_TARGET_NAMESPACE) {
             ma_prov_query_fail(q, 404, "the server could not find the metric %s for namespaces",
                                q->metric);
@@ -266,6 +289,8 @@ static int resolve_custom(const struct ma_falcon_target_src *src, struct ma_prov
         return MA_ERR_NOTFOUND;
     }
     def = ma_falcon_defs_get(src->custom, q->namespace, q->metric);
+    if (def == NULL && refused(src->custom, q, q->namespace, "CustomMetric"))
+        return MA_ERR_NOTFOUND;
     if (def == NULL && is_pods) {
         /* in the arena: ~6 KiB, too big for the stack of a loop callback */
         if ((seed = ma_arena_alloc(q->arena, sizeof *seed)) == NULL)
@@ -311,6 +336,8 @@ static int resolve_external(const struct ma_falcon_target_src *src, struct ma_pr
     char key[KEY_MAX];
     int i, rc;
 
+    if (def == NULL && refused(src->external, q, q->namespace, "ExternalMetric"))
+        return MA_ERR_NOTFOUND;
     if (def == NULL) {
         ma_prov_query_fail(q, 404, "the server could not find the metric %s for namespaces",
                            q->metric);

@@ -74,6 +74,8 @@ static int parse_doc(struct ma_kube_informer *inf, struct ma_json_doc *d, const 
             inf->tok = ma_xmalloc((size_t)inf->ntok_cap * sizeof *inf->tok);
         }
         r = ma_json_parse(d, js, len, inf->tok, inf->ntok_cap, em);
+        if (r == MA_OK && em != NULL)
+            em->msg[0] = '\0'; /* callers test the message: an earlier too-small try set one */
         if (r != MA_ERR_LIMIT || inf->ntok_cap >= MA_KUBE_MAX_TOKENS)
             return r;
         inf->ntok_cap *= 2;

@@ -85,7 +85,13 @@ static void test_invalid_update_drops_old(void)
     /* the same object edited into something that no longer decodes: the old definition goes */
     CHECK(upsert(&h, custom("a", "m", "bad counter")) < 0);
     CHECK(ma_falcon_defs_get(r, "a", "m") == NULL);
+    CHECK(ma_falcon_defs_refusal(r, "a", "m") != NULL &&
+          strstr(ma_falcon_defs_refusal(r, "a", "m"), "counter") != NULL);
     CHECK_EQ(ma_falcon_defs_refused(r), 1);
+    /* fixed again: served, no refusal */
+    CHECK_EQ(upsert(&h, custom("a", "m", "good")), MA_OK);
+    CHECK(ma_falcon_defs_get(r, "a", "m") != NULL && ma_falcon_defs_refusal(r, "a", "m") == NULL);
+    CHECK(upsert(&h, custom("a", "m", "bad counter")) < 0);
     CHECK(upsert(&h, "{\"metadata\":{\"name\":\"x\"}}") < 0); /* no namespace, no spec */
     CHECK_EQ(ma_falcon_defs_count(r), 0);
     ma_falcon_defs_free(r);

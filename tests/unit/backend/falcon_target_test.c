@@ -89,6 +89,17 @@ static void setup(void)
     add_def(externals, "{\"metadata\":{\"name\":\"queue-avg\",\"namespace\":\"ns\"},"
                        "\"spec\":{\"metric\":{\"counter\":\"queue.len\"},"
                        "\"endpoints\":[\"lb-0\",\"lb-1\",\"lb-2\"],\"mode\":\"avg\"}}");
+    /* refused: no counter */
+    {
+        struct ma_kube_informer_handler h;
+        struct ma_json_doc d;
+        struct ma_errmsg em;
+
+        ma_falcon_defs_informer_handler(customs, &h);
+        parse(&d, "{\"metadata\":{\"name\":\"broken\",\"namespace\":\"ns\"},\"spec\":{}}");
+        if (h.upsert(h.arg, &d, 0, &em) == MA_OK)
+            exit(2);
+    }
     ma_arena_init(&arena, 1 << 20);
 }
 
@@ -171,6 +182,15 @@ static void test_seed(void)
     if (strstr(q.err.msg, "CustomMetric") == NULL)
         fprintf(stderr, "message: %s\n", q.err.msg);
     CHECK(strstr(q.err.msg, "CustomMetric") != NULL);
+    /* an invalid CustomMetric does not fall back to the convention: 404 with the reason */
+    q = query(MA_PROV_CUSTOM, "ns", "pods", NULL, "broken");
+    CHECK(ma_falcon_target_resolve(&s, &q, &t) < 0);
+    CHECK_EQ(q.err_status, 404);
+    CHECK(strstr(q.err.msg, "CustomMetric ns/broken is invalid") != NULL);
+    /* a named pod that is not running says so */
+    q = query(MA_PROV_CUSTOM, "ns", "pods", "web-3", "cpu.busy");
+    CHECK(ma_falcon_target_resolve(&s, &q, &t) < 0);
+    CHECK(strstr(q.err.msg, "not running") != NULL);
     /* convention off */
     s = src(0);
     q = query(MA_PROV_CUSTOM, "other", "pods", NULL, "cpu.busy");
@@ -209,6 +229,7 @@ static void test_objects(void)
     CHECK_EQ(t.n, 1);
     CHECK(key_is(&t, 0, "ns-ns\tquota.used"));
     CHECK_STR(t.obj_kind, "Namespace");
+    CHECK(t.namespaces[0] == NULL); /* a Namespace is cluster-scoped */
     q = query(MA_PROV_CUSTOM, NULL, "namespaces", NULL, "quota");
     CHECK_EQ(ma_falcon_target_resolve(&s, &q, &t), MA_OK);
     CHECK_EQ(t.n, 1);

@@ -97,7 +97,7 @@ static int stream(int i, const char *data)
 
 /* ---- a store that logs what it is told ----------------------------------------------------- */
 
-static char oplog[4096];
+static char oplog[65536];
 
 static void st_begin(void *arg)
 {
@@ -233,6 +233,28 @@ static void test_watch_events_split_bookmarks_and_resume(void)
     answer(2, 200, "");
     CHECK_EQ(nreq, 4);
     CHECK(strstr(reqs[3].path, "resourceVersion=15&") != NULL);
+    teardown();
+}
+
+/* A page needing more tokens than the first token array holds: the array grows and the page is
+ * taken, with no error and no backoff (a message left over from the too-small try once failed it). */
+static void test_big_page_grows_tokens(void)
+{
+    static char page[200000];
+    size_t n;
+    int i;
+
+    setup(0);
+    n = (size_t)snprintf(page, sizeof page,
+                         "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"10\"},\"items\":[");
+    for (i = 0; i < 1500; i++)
+        n += (size_t)snprintf(page + n, sizeof page - n, "%s{\"metadata\":{\"namespace\":\"a\","
+                              "\"name\":\"p%d\",\"labels\":{\"x\":\"y\"}}}", i ? "," : "", i);
+    snprintf(page + n, sizeof page - n, "]}");
+    answer(0, 200, page);
+    CHECK_EQ(ma_kube_informer_synced(inf), 1);
+    CHECK_EQ(nreq, 2); /* the watch started at once: no backoff timer */
+    CHECK(strstr(oplog, "up:a/p1499;end;") != NULL);
     teardown();
 }
 
@@ -377,6 +399,7 @@ int main(void)
     T_RUN(test_paginated_list_then_watch);
     T_RUN(test_watch_events_split_bookmarks_and_resume);
     T_RUN(test_bad_events_are_skipped);
+    T_RUN(test_big_page_grows_tokens);
     T_RUN(test_410_error_event_relists);
     T_RUN(test_failures_back_off_then_resume_or_relist);
     T_RUN(test_expired_continue_restarts_the_list);
