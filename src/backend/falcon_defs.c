@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/log.h"
+#include "base/sorted.h"
 #include "base/mem.h"
 #include "json/read.h"
 #include "kube/watch.h"
@@ -50,34 +50,27 @@ void ma_falcon_defs_free(struct ma_falcon_defs *r)
     free(r);
 }
 
-static int cmp_key(const struct ma_falcon_def *d, const char *namespace, const char *name)
-{
-    int c = strcmp(d->name, name);
+struct key {
+    const char *namespace, *name;
+};
 
-    return c != 0 ? c : strcmp(d->namespace, namespace);
+/* (name, namespace) order: one metric's namespaces are adjacent */
+static int cmp_entry(const void *key, const void *elem)
+{
+    const struct key *k = key;
+    const struct ma_falcon_def *d = &(*(struct entry *const *)elem)->def;
+    int c = strcmp(k->name, d->name);
+
+    return c != 0 ? c : strcmp(k->namespace, d->namespace);
 }
 
 /* Index of namespace/name, or of where it would go (*found = 0). */
 static size_t find(const struct ma_falcon_defs *r, const char *namespace, const char *name,
                    int *found)
 {
-    size_t lo = 0, hi = r->n;
+    struct key k = {namespace, name};
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = cmp_key(&r->items[mid]->def, namespace, name);
-
-        if (c == 0) {
-            *found = 1;
-            return mid;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *found = 0;
-    return lo;
+    return ma_sorted_find(r->items, r->n, sizeof r->items[0], &k, cmp_entry, found);
 }
 
 /* A heap copy of def holding only the used part of its endpoint pool. */

@@ -1,5 +1,7 @@
 #include "kube/cache.h"
 
+#include "base/sorted.h"
+
 #include "kube/watch.h"
 
 #include <string.h>
@@ -30,28 +32,23 @@ static int cmp_key(const struct obj *o, const char *ns, const char *name)
     return c != 0 ? c : strcmp(o->pub.name, name);
 }
 
+struct key {
+    const char *ns, *name;
+};
+
+static int cmp_obj(const void *key, const void *elem)
+{
+    const struct key *k = key;
+
+    return -cmp_key(*(struct obj *const *)elem, k->ns, k->name);
+}
+
 /* Index of ns/name, or of where it would go; *found says which. */
 static size_t search(const struct ma_kube_cache *c, const char *ns, const char *name, int *found)
 {
-    size_t lo = 0, hi = c->n;
+    struct key k = {ns, name};
 
-    *found = 0;
-    /* a LIST arrives (nearly) in key order: check the end before bisecting */
-    if (hi > 0 && cmp_key(c->objs[hi - 1], ns, name) < 0)
-        return hi;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int r = cmp_key(c->objs[mid], ns, name);
-        if (r == 0) {
-            *found = 1;
-            return mid;
-        }
-        if (r < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return ma_sorted_find(c->objs, c->n, sizeof c->objs[0], &k, cmp_obj, found);
 }
 
 /* ===================================== callbacks ===================================== */

@@ -1,5 +1,7 @@
 #include "kube/pods.h"
 
+#include "base/sorted.h"
+
 #include "json/read.h"
 #include "kube/watch.h"
 
@@ -213,28 +215,15 @@ static void ns_drop(struct ma_kube_pods *s, struct ns *n)
     free(n);
 }
 
+static int cmp_pod(const void *key, const void *elem)
+{
+    return strcmp(key, (*(struct ma_kube_pod *const *)elem)->name);
+}
+
 /* Index of name in n->pods, or of where it would go; *found says which. */
 static size_t ns_search(const struct ns *n, const char *name, int *found)
 {
-    size_t lo = 0, hi = n->n;
-
-    *found = 0;
-    /* LIST and relists arrive in name order: check the end before bisecting */
-    if (hi > 0 && strcmp(n->pods[hi - 1]->name, name) < 0)
-        return hi;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(n->pods[mid]->name, name);
-        if (c == 0) {
-            *found = 1;
-            return mid;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return ma_sorted_find(n->pods, n->n, sizeof n->pods[0], name, cmp_pod, found);
 }
 
 static void ns_insert_at(struct ns *n, size_t i, struct ma_kube_pod *p)

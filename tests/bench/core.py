@@ -167,6 +167,17 @@ http {{
     return proc
 
 
+def stop_nginx(proc):
+    """Graceful stop (SIGQUIT), killed after 10 s."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGQUIT)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def nginx_pids(master):
     pids = [master.pid]
     try:
@@ -312,12 +323,7 @@ def main():
         say("")
         say("adapter VmRSS after the load: %s" % mib(tlsutil.proc_status_kib(a.proc.pid)))
     finally:
-        if ngx is not None and ngx.poll() is None:
-            ngx.send_signal(signal.SIGQUIT)
-            try:
-                ngx.wait(10)
-            except subprocess.TimeoutExpired:
-                ngx.kill()
+        stop_nginx(ngx)
         rc = a.stop()
         say("adapter exit status after SIGTERM: %s" % rc)
         shutil.rmtree(tmp, ignore_errors=True)

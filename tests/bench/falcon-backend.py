@@ -19,9 +19,7 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import time
 
@@ -175,12 +173,7 @@ def main():
         say("   (-c1: the miss latency minus the Falcon round trip is the adapter's own share; "
             "-c16: concurrent misses of the same series share one Falcon request)")
     finally:
-        if ngx is not None and ngx.poll() is None:
-            ngx.send_signal(signal.SIGQUIT)
-            try:
-                ngx.wait(10)
-            except subprocess.TimeoutExpired:
-                ngx.kill()
+        core.stop_nginx(ngx)
         for a in (hit, miss):
             if a is not None:
                 a.stop()

@@ -661,15 +661,25 @@ def assert_recovers(path, what, timeout=5.0, adapter_=AF):
     expect(adapter_, path, {"f-0": "5", "f-1": "6"})
 
 
+def fault_case(metric, inject, undo, problem, what):
+    """Falcon fails (inject), the request gets a 503 naming the problem, the adapter stays up;
+    after undo the same request answers again."""
+    path = fail_metric(metric)
+    inject()
+    try:
+        assert_503(path, problem, what)
+    finally:
+        undo()
+    assert_recovers(path, what)
+
+
+def set_default_token(value):
+    FLF.default_token = value
+
+
 @test
 def falcon_down_503_then_recovers():
-    path = fail_metric("fail.down")
-    FLF.stop()
-    try:
-        assert_503(path, "refused|connect|unreachable|down", "Falcon down")
-    finally:
-        FLF.start()
-    assert_recovers(path, "Falcon down")
+    fault_case("fail.down", FLF.stop, FLF.start, "refused|connect|unreachable|down", "Falcon down")
 
 
 @test
@@ -685,46 +695,28 @@ def falcon_slow_beyond_timeout_503():
 
 @test
 def falcon_401_503():
-    path = fail_metric("fail.auth")
-    FLF.default_token = ""        # the adapter's default sig is no longer accepted
-    try:
-        assert_503(path, "401|unauthori|not found this user", "Falcon 401")
-    finally:
-        FLF.default_token = "default-token-used-in-server-side"
-    assert_recovers(path, "Falcon 401")
+    # the adapter's default sig is no longer accepted
+    fault_case("fail.auth", lambda: set_default_token(""),
+               lambda: set_default_token("default-token-used-in-server-side"),
+               "401|unauthori|not found this user", "Falcon 401")
 
 
 @test
 def falcon_500_503():
-    path = fail_metric("fail.500")
-    FLF.fail_next(3, code=500, message="graph rpc exploded")
-    try:
-        assert_503(path, "500", "Falcon 500")
-    finally:
-        FLF.clear_faults()
-    assert_recovers(path, "Falcon 500")
+    fault_case("fail.500", lambda: FLF.fail_next(3, code=500, message="graph rpc exploded"),
+               FLF.clear_faults, "500", "Falcon 500")
 
 
 @test
 def falcon_malformed_503():
-    path = fail_metric("fail.json")
-    FLF.malformed(3)
-    try:
-        assert_503(path, "json|malformed|parse|invalid|truncat", "malformed JSON")
-    finally:
-        FLF.clear_faults()
-    assert_recovers(path, "malformed JSON")
+    fault_case("fail.json", lambda: FLF.malformed(3), FLF.clear_faults,
+               "json|malformed|parse|invalid|truncat", "malformed JSON")
 
 
 @test
 def falcon_hangup_503():
-    path = fail_metric("fail.hup")
-    FLF.hangup(3)
-    try:
-        assert_503(path, "clos|hang|reset|EOF|connection", "hangup")
-    finally:
-        FLF.clear_faults()
-    assert_recovers(path, "hangup")
+    fault_case("fail.hup", lambda: FLF.hangup(3), FLF.clear_faults,
+               "clos|hang|reset|EOF|connection", "hangup")
 
 
 @test
