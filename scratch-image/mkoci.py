@@ -85,13 +85,10 @@ def read_lock(path):
     return rows
 
 
-def purl(how, pkg, ver):
-    name, _, arch = pkg.partition(":")
-    if how == "deb-src":
-        arch = "source"
-    elif not arch:
-        arch = "all" if pkg == "libjsmn-dev" else "amd64"
-    return "pkg:deb/debian/%s@%s?arch=%s" % (name, ver.replace("+", "%2B"), arch)
+def purl(how, pkg, ver, fname):
+    """Package URL of a pinned Debian file; a .deb's architecture is the last part of its name."""
+    arch = "source" if how == "deb-src" else fname.rsplit("_", 1)[-1][:-len(".deb")]
+    return "pkg:deb/debian/%s@%s?arch=%s" % (pkg.partition(":")[0], ver.replace("+", "%2B"), arch)
 
 
 def sbom(args, lock, binaries, epoch):
@@ -133,7 +130,7 @@ def sbom(args, lock, binaries, epoch):
             "sourceInfo": source,
             "checksums": [{"algorithm": "SHA256", "checksumValue": digest}],
             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-                              "referenceLocator": purl(how, pkg, ver)}],
+                              "referenceLocator": purl(how, pkg, ver, fname)}],
         })
         for arch in sorted(binaries):
             if only_arch in (None, arch):

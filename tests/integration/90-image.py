@@ -337,7 +337,6 @@ def amd64_layer_alone_runs_in_chroot_and_answers_healthz():
 @test
 def writer_rerun_on_touched_copies_gives_the_same_bytes():
     imgs = images()
-    cfg = imgs["amd64"]["config"]
     ann = imgs["amd64"]["manifest"]["annotations"]
     epoch = layout()["infos"][0].mtime
     work = tempfile.mkdtemp(prefix="rerun-", dir=TMP)
@@ -365,7 +364,6 @@ def writer_rerun_on_touched_copies_gives_the_same_bytes():
     index_digest = json.loads(layout()["files"]["index.json"])["manifests"][0]["digest"]
     print("     reproducible: archive sha256:%s twice; image index %s twice"
           % (sha256(first), index_digest), flush=True)
-    assert cfg["created"].endswith("Z")
 
 
 # ---- tools that consume it -------------------------------------------------------------------
