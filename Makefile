@@ -4,10 +4,14 @@
 #   make                 build/metrics-adapter: static musl binary, stripped
 #   make unit            ASan+UBSan unit tests (host compiler, glibc) under build/tests/
 #   make fuzz            libFuzzer targets under build/fuzz/ (clang)
+#   make arm64           build/arm64/metrics-adapter: the same product cross-compiled for linux/arm64
+#                        with Debian's aarch64-linux-musl-gcc (musl-dev:arm64); objects in build/arm64/
 
 BEARSSL_DIR := vendor/bearssl-0.6
 JSMN_DIR    := vendor/jsmn
 MUSL_CC     ?= musl-gcc
+ARM64_CC    ?= aarch64-linux-musl-gcc
+ARM64_AR    ?= aarch64-linux-gnu-ar
 HOST_CC     ?= gcc
 FUZZ_CC     ?= clang
 VERSION     := $(shell cat VERSION)
@@ -39,28 +43,40 @@ PROD_OPT    := -O2 $(PROD_FLAGS)
 PROD_HOT    := src/json/write.c src/http/server.c src/http/parse.c src/http/resp.c \
                src/tls/io.c src/kube/quantity.c src/base/buf.c src/base/time.c \
                $(wildcard src/api/*.c src/net/*.c)
-PROD_COLD_OBJ := $(patsubst src/%.c,build/musl/obj/%.o,$(filter-out $(PROD_HOT),$(SRC)))
-$(PROD_COLD_OBJ): PROD_OPT := -Os $(PROD_FLAGS)
-PROD_BR_OBJ := $(patsubst $(BEARSSL_DIR)/src/%.c,build/musl/br/%.o,$(BR_SRC))
-PROD_OBJ    := $(patsubst src/%.c,build/musl/obj/%.o,$(SRC))
+PROD_COLD   := $(filter-out $(PROD_HOT),$(SRC))
+$(foreach d,build/musl build/arm64,$(patsubst src/%.c,$(d)/obj/%.o,$(PROD_COLD))): \
+    PROD_OPT := -Os $(PROD_FLAGS)
+
+# One set of product rules per target architecture, each in its own object directory so the two
+# never mix: $(call product_rules,DIR,CC,AR,BINARY). BearSSL and jsmn are compiled from vendor/
+# sources by the same compiler as our code, so the cross build needs no prebuilt third-party object.
+define product_rules
+$(1)/br/%.o: $$(BEARSSL_DIR)/src/%.c
+	@mkdir -p $$(dir $$@)
+	$(2) $$(PROD_OPT) $$(BR_CFLAGS) -c $$< -o $$@
+
+$(1)/libbearssl.a: $$(patsubst $$(BEARSSL_DIR)/src/%.c,$(1)/br/%.o,$$(BR_SRC))
+	rm -f $$@ && $(3) rcs $$@ $$^
+
+$(1)/obj/%.o: src/%.c $$(HDRS)
+	@mkdir -p $$(dir $$@)
+	$(2) $$(PROD_OPT) $$(WARN) $$(CPPFLAGS_MA) -c $$< -o $$@
+
+$(foreach u,$(COMMIT_USERS),$(1)/obj/$(u).o): $$(GIT_STAMP)
+
+$(4): $$(patsubst src/%.c,$(1)/obj/%.o,$$(SRC)) $(1)/libbearssl.a
+	@mkdir -p $$(dir $$@)
+	$(2) -static -Wl,--gc-sections -s -o $$@ $$(patsubst src/%.c,$(1)/obj/%.o,$$(SRC)) $(1)/libbearssl.a
+endef
 
 all: build/metrics-adapter
 
-$(foreach u,$(COMMIT_USERS),build/musl/obj/$(u).o build/host/obj/$(u).o build/fuzz/obj/$(u).o): $(GIT_STAMP)
+arm64: build/arm64/metrics-adapter
 
-build/musl/br/%.o: $(BEARSSL_DIR)/src/%.c
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(PROD_OPT) $(BR_CFLAGS) -c $< -o $@
+$(eval $(call product_rules,build/musl,$(MUSL_CC),ar,build/metrics-adapter))
+$(eval $(call product_rules,build/arm64,$(ARM64_CC),$(ARM64_AR),build/arm64/metrics-adapter))
 
-build/musl/libbearssl.a: $(PROD_BR_OBJ)
-	rm -f $@ && ar rcs $@ $^
-
-build/musl/obj/%.o: src/%.c $(HDRS)
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(PROD_OPT) $(WARN) $(CPPFLAGS_MA) -c $< -o $@
-
-build/metrics-adapter: $(PROD_OBJ) build/musl/libbearssl.a
-	$(MUSL_CC) -static -Wl,--gc-sections -s -o $@ $(PROD_OBJ) build/musl/libbearssl.a
+$(foreach u,$(COMMIT_USERS),build/host/obj/$(u).o build/fuzz/obj/$(u).o): $(GIT_STAMP)
 
 # --- unit tests: host compiler, glibc, ASan + UBSan ---------------------------------------------
 SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -116,5 +132,5 @@ fuzz: $(FUZZ_BIN)
 clean:
 	rm -rf build
 
-.PHONY: all unit fuzz clean
+.PHONY: all arm64 unit fuzz clean
 .SECONDARY:

@@ -7,6 +7,8 @@
 #                           and fake Open-Falcon of tests/fakes (prints push and kubectl commands)
 #   ./build.sh test     build, then run every test; ends with "N passed, N failed"
 #   ./build.sh bench    build, then run the benchmarks under tests/bench/ (prints figures)
+#   ./build.sh image    build amd64 and arm64 (cross, musl), then write the reproducible OCI archive
+#                       build/image/metrics-adapter-<version>.oci.tar and its SPDX SBOM (no daemon)
 #   ./build.sh clean    remove build/ (vendor/dl/ is kept for airgapped rebuilds)
 #
 # Debian packages the build or the tests need are installed with apt-get when missing.
@@ -29,7 +31,7 @@ APT_UPDATED=0
 apt_update_once() {
     if [ "$APT_UPDATED" -eq 0 ]; then
         log "apt-get update"
-        as_root apt-get update -qq >&2 || die "apt-get update failed"
+        as_root apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || die "apt-get update failed"
         APT_UPDATED=1
     fi
 }
@@ -43,7 +45,8 @@ need_pkgs() {
     [ "${#missing[@]}" -eq 0 ] && return 0
     apt_update_once
     log "installing ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 \
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        "${missing[@]}" >&2 \
         || die "apt-get install ${missing[*]} failed"
 }
 
@@ -56,13 +59,28 @@ need_files() {
     [ "${#missing[@]}" -eq 0 ] && return 0
     apt_update_once
     log "installing ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 \
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        "${missing[@]}" >&2 \
         || die "apt-get install ${missing[*]} failed"
 }
 
 # ---- pinned sources --------------------------------------------------------------------------
 
-lock_rows() { grep -v '^[[:space:]]*#' "$LOCK" | grep -v '^[[:space:]]*$'; }
+# Rows whose package carries an architecture (musl-dev:arm64) serve only the cross build: they are
+# fetched and verified when that architecture is wanted (./build.sh image sets LOCK_ARCHES).
+LOCK_ARCHES=""
+lock_rows() {
+    grep -v '^[[:space:]]*#' "$LOCK" | grep -v '^[[:space:]]*$' \
+        | awk -v want=" $LOCK_ARCHES " '{ n = split($2, p, ":"); if (n == 1 || index(want, " " p[2] " ")) print }'
+}
+
+# dpkg must know a foreign architecture before apt can fetch or dpkg can install its packages.
+ensure_foreign_arch() {
+    dpkg --print-foreign-architectures | grep -qx "$1" && return 0
+    log "dpkg --add-architecture $1"
+    as_root dpkg --add-architecture "$1" || die "dpkg --add-architecture $1 failed"
+    APT_UPDATED=0
+}
 
 verify_file() { # file sha256
     [ -f "$DL/$1" ] && [ "$(sha256sum "$DL/$1" | cut -d' ' -f1)" = "$2" ]
@@ -100,7 +118,10 @@ fetch_missing() {
         verify_file "$file" "$sum" && continue
         case "$how" in
             deb-src) need_src=1; src_pkg="$pkg"; src_ver="$ver" ;;
-            deb) need_deb+=("$pkg=$ver") ;;
+            deb)
+                need_deb+=("$pkg=$ver")
+                case "$pkg" in *:*) ensure_foreign_arch "${pkg#*:}" ;; esac
+                ;;
             *) die "$LOCK: unknown kind '$how'" ;;
         esac
     done < <(lock_rows)
@@ -161,12 +182,31 @@ ensure_musl() {
         return 0
     fi
     log "installing musl $want from vendor/dl"
-    as_root dpkg -i "$DL"/musl_*.deb "$DL"/musl-dev_*.deb "$DL"/musl-tools_*.deb >&2 \
+    local arch
+    arch=$(dpkg --print-architecture)
+    as_root dpkg -i "$DL"/musl_*_"$arch".deb "$DL"/musl-dev_*_"$arch".deb "$DL"/musl-tools_*_"$arch".deb >&2 \
         || die "dpkg -i musl failed"
 }
 
+# aarch64-linux-musl-gcc: Debian's musl-dev:arm64 (pinned .debs) wraps the aarch64 GNU cross gcc
+# with musl's specs; gcc-aarch64-linux-gnu is a toolchain like gcc itself, so it comes from apt.
+ensure_musl_arm64() {
+    local want have
+    want=$(lock_rows | awk '$2 == "musl-dev:arm64" { print $3 }')
+    [ -n "$want" ] || die "$LOCK: no musl-dev:arm64 row"
+    need_pkgs aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
+    have=$(dpkg-query -W -f='${Version}' musl-dev:arm64 2>/dev/null || true)
+    if command -v aarch64-linux-musl-gcc >/dev/null 2>&1 && [ "$have" = "$want" ]; then
+        return 0
+    fi
+    ensure_foreign_arch arm64
+    log "installing musl-dev:arm64 $want from vendor/dl"
+    as_root dpkg -i "$DL"/musl_*_arm64.deb "$DL"/musl-dev_*_arm64.deb >&2 \
+        || die "dpkg -i musl:arm64 failed"
+}
+
 prepare_vendor() {
-    need_pkgs sha256sum:coreutils tar:tar xz:xz-utils make:make gcc:gcc dpkg-deb:dpkg
+    need_pkgs sha256sum:coreutils tar:tar xz:xz-utils make:make gcc:gcc dpkg-deb:dpkg file:file
     fetch_missing
     verify_all
     unpack
@@ -182,8 +222,33 @@ build() {
     log "build/metrics-adapter: $(stat -c %s build/metrics-adapter) bytes, static"
 }
 
+# The reproducible OCI archive: both static binaries, an SPDX SBOM, one layer per architecture.
+# Timestamps come from the commit (SOURCE_DATE_EPOCH), so two builds of one commit are identical.
+image() {
+    build
+    LOCK_ARCHES="arm64"
+    prepare_vendor
+    ensure_musl_arm64
+    log "building build/arm64/metrics-adapter (cross, musl)"
+    make -s -j"$JOBS" arm64
+    file build/arm64/metrics-adapter | grep -q 'ARM aarch64.*statically linked' \
+        || die "build/arm64/metrics-adapter is not a static aarch64 binary"
+    need_pkgs python3:python3
+    local epoch version
+    version=$(cat VERSION)
+    epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || true)}
+    [ -n "$epoch" ] || die "no git commit time: set SOURCE_DATE_EPOCH"
+    log "writing build/image/metrics-adapter-$version.oci.tar"
+    python3 scratch-image/mkoci.py --version "$version" \
+        --revision "$(git rev-parse HEAD 2>/dev/null || echo unknown)" --epoch "$epoch" \
+        --lock "$LOCK" --dl "$DL" \
+        --binary amd64=build/metrics-adapter --binary arm64=build/arm64/metrics-adapter \
+        --out-dir build/image
+}
+
 test_deps() {
     need_pkgs clang:clang python3:python3 openssl:openssl curl:curl file:file
+    need_pkgs skopeo:skopeo podman:podman qemu-aarch64-static:qemu-user-static
     need_files /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
     command -v kubectl >/dev/null 2>&1 || need_pkgs kubectl:kubernetes-client
 }
@@ -206,7 +271,7 @@ case "$cmd" in
         exec python3 tests/fakes/falcon_demo.py "$@"
         ;;
     test)
-        build
+        image
         test_deps
         log "building unit tests and fuzz targets"
         make -s -j"$JOBS" unit fuzz
@@ -218,11 +283,14 @@ case "$cmd" in
         need_pkgs wrk:wrk nginx:nginx-light
         exec tests/bench/run-all.sh
         ;;
+    image)
+        image
+        ;;
     clean)
         rm -rf build vendor/bearssl-0.6 vendor/jsmn vendor/.unpacked
         ;;
     *)
-        echo "usage: ./build.sh [build|run|run-falcon|test|bench|clean]" >&2
+        echo "usage: ./build.sh [build|run|run-falcon|test|bench|image|clean]" >&2
         exit 2
         ;;
 esac
