@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
+#include "cmd/gencerts.h"
 #include "http/server.h"
 #include "kube/cluster.h"
 #include "kube/watch.h"
@@ -66,7 +67,9 @@ struct ma_server {
 static const char usage_intro[] =
     "metrics-adapter " MA_VERSION ": Kubernetes custom and external metrics API server\n"
     "(custom.metrics.k8s.io v1beta1/v1beta2, external.metrics.k8s.io v1beta1).\n\n"
-    "Usage: metrics-adapter --demo [flags]\n\nFlags:\n";
+    "Usage: metrics-adapter --demo [flags]\n"
+    "       metrics-adapter gen-certs --service NAME --namespace NS --out DIR (see gen-certs --help)\n"
+    "\nFlags:\n";
 
 static size_t make_flags(struct ma_server *s, struct ma_flag *f)
 {
@@ -400,6 +403,9 @@ int main(int argc, char **argv)
     const char *why;
     int r;
 
+    /* subcommands: argv[1] names them; everything else is the server's flags */
+    if (argc > 1 && strcmp(argv[1], "gen-certs") == 0)
+        return ma_cmd_gencerts_main(argc - 1, argv + 1);
     set_defaults(&srv);
     nflags = make_flags(&srv, flags);
     r = ma_flag_parse(flags, nflags, argc, argv, &em);
