@@ -449,6 +449,7 @@ def crds_are_structural_with_names_columns_and_rules():
         crd = find(base, "CustomResourceDefinition", "%ss.metrics.falcon" % kind.lower())
         s = crd["spec"]
         assert s["group"] == "metrics.falcon" and s["scope"] == "Namespaced", s
+        assert s["preserveUnknownFields"] is False, "needed to take over the original's v1beta1-made CRD"
         assert s["names"]["kind"] == kind and s["names"]["plural"] == kind.lower() + "s", s["names"]
         assert s["names"]["shortNames"] == [short], s["names"]
         assert [v["name"] for v in s["versions"]] == ["v1alpha1"], s["versions"]
