@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 
-from harness import REPO, read_version, run, test
+from harness import BIN, REPO, read_version, run, skip, test
 import crdschema
 import tlsutil
 
@@ -310,6 +310,20 @@ def falcon_settings_come_from_the_secret():
     assert v["secretName"] == "metrics-adapter-falcon", v
     rel = sig[0][len(mounts[0]["mountPath"].rstrip("/")) + 1:]
     assert [i["path"] for i in v["items"] if i["key"] == "sig"] == [rel], (v, rel)
+
+
+@test
+def deployment_args_are_flags_of_the_binary():
+    """Every argument of both variants parses: `BIN <args> --help` exits 0 only when no flag before
+    --help is unknown or malformed (the parser stops at the first bad one with exit 2)."""
+    rc, usage = tlsutil.run_adapter_expect_exit(["--help"])
+    assert rc == 0, usage
+    if "--falcon-api-sig-file" not in usage:
+        skip("this binary predates the Open-Falcon flags (issue 4)")
+    for which in ["quick-start", "production"]:
+        _, c = container(render(which))
+        rc, out = tlsutil.run_adapter_expect_exit(c["args"] + ["--help"])
+        assert rc == 0, "%s args %s refused: %s" % (which, c["args"], out.strip().splitlines()[-1:])
 
 
 # ---- RBAC -------------------------------------------------------------------------------------
