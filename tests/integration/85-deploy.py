@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 
-from harness import BIN, REPO, read_version, run, skip, test
+from harness import REPO, Adapter, read_version, run, skip, test
 import crdschema
 import tlsutil
 
@@ -451,6 +451,53 @@ def production_trusts_the_generated_ca_and_serves_the_generated_certificate():
         x["spec"]["template"]["spec"]["volumes"] = [v for v in x["spec"]["template"]["spec"]["volumes"]
                                                     if v["name"] != "tls"]
     assert p == q, "the production Deployment differs from the quick start beyond TLS"
+
+
+class NamedAdapter(Adapter):
+    """An adapter whose certificate names a Service: the start-up probe asks for that name."""
+
+    def __init__(self, server_name, *args, **kw):
+        self.server_name = server_name
+        super().__init__(*args, **kw)
+
+    def _tls_connect(self, timeout=5.0, hostname=None, alpn=None, ctx=None):
+        return super()._tls_connect(timeout, self.server_name, alpn, ctx)
+
+
+@test
+def production_objects_verify_as_kube_apiserver_verifies():
+    """What kube-apiserver does with the rendered objects: dial the APIService's Service name with
+    its caBundle as the only root, reaching a pod that serves the Secret's certificate. Done with
+    Go's TLS stack (kubectl) on the discovery path the aggregator probes."""
+    objs = render("production")
+    tmp = tlsutil.tmpdir("deploy-tls")
+    secret = find(objs, "Secret")[0]
+    files = {}
+    for key in ["tls.crt", "tls.key"]:
+        files[key] = os.path.join(tmp, key)
+        with open(files[key], "wb") as f:
+            f.write(base64.b64decode(secret["data"][key]))
+    os.chmod(files["tls.key"], 0o600)
+    a = NamedAdapter(None, "--tls-cert-file=" + files["tls.crt"], "--tls-private-key-file=" + files["tls.key"],
+                     name="production-certificate adapter", cert_dir=False)
+    kube = kubectl()
+    for api in find(objs, "APIService"):
+        ref = api["spec"]["service"]
+        server_name = "%s.%s.svc" % (ref["name"], ref["namespace"])  # what the aggregator dials
+        ca = os.path.join(tmp, api["metadata"]["name"] + ".ca")
+        with open(ca, "wb") as f:
+            f.write(base64.b64decode(api["spec"]["caBundle"]))
+        a.server_name, a._cafile = server_name, ca
+        path = "/apis/%s/%s" % (api["spec"]["group"], api["spec"]["version"])
+        rc, out, err = sh([kube, "get", "--raw", path, "--server", "https://127.0.0.1:%d" % a.port,
+                           "--certificate-authority", ca, "--tls-server-name", server_name,
+                           "--token", "unused", "--request-timeout", "10s"])
+        assert rc == 0, "%s via %s with the caBundle: %s" % (path, server_name, err)
+        assert json.loads(out)["groupVersion"] == "%s/%s" % (api["spec"]["group"], api["spec"]["version"]), out
+    rc, out, err = sh([kube, "get", "--raw", "/healthz", "--server", "https://127.0.0.1:%d" % a.port,
+                       "--certificate-authority", ca, "--tls-server-name", "metrics-adapter.kube-system.svc",
+                       "--token", "unused", "--request-timeout", "10s"])
+    assert rc != 0 and "x509" in err, "a Service name the certificate lacks was accepted: %s %s" % (out, err)
 
 
 # ---- CRDs -------------------------------------------------------------------------------------
