@@ -236,7 +236,14 @@ def deployment_replicas_selectors_and_affinity():
     sa = pod["spec"]["serviceAccountName"]
     assert ("ServiceAccount", sa) in kinds_names(objs), "no ServiceAccount %s" % sa
     image = c["image"]
-    assert image == "metrics-adapter:" + read_version(), "image %s, want metrics-adapter:%s" % (image, read_version())
+    want = "localhost/metrics-adapter:" + read_version()
+    assert image == want, "image %s, want %s (the name ./build.sh image gives the archive)" % (image, want)
+    assert c["imagePullPolicy"] == "IfNotPresent", c["imagePullPolicy"]
+    mkoci = os.path.join(REPO, "scratch-image", "mkoci.py")
+    if os.path.exists(mkoci):  # the image builder names the image; both must agree
+        src = read(mkoci).decode()
+        assert 'REF_BASE = "localhost/" + NAME' in src and 'NAME = "metrics-adapter"' in src, \
+            "scratch-image/mkoci.py no longer names the image localhost/metrics-adapter"
 
 
 @test
