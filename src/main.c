@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
+#include "cmd/gencerts.h"
 #include "http/server.h"
 #include "provider/valcache.h"
 #include "kube/cluster.h"
@@ -81,7 +82,9 @@ static const char usage_intro[] =
     "metrics-adapter " MA_VERSION ": Kubernetes custom and external metrics API server\n"
     "(custom.metrics.k8s.io v1beta1/v1beta2, external.metrics.k8s.io v1beta1).\n\n"
     "Usage: metrics-adapter [flags]             (Open-Falcon backend, the default)\n"
-    "       metrics-adapter --demo [flags]      (embedded demo backend)\n\nFlags:\n";
+    "       metrics-adapter --demo [flags]      (embedded demo backend)\n"
+    "       metrics-adapter gen-certs --service NAME --namespace NS --out DIR (see gen-certs --help)\n"
+    "\nFlags:\n";
 
 static size_t make_flags(struct ma_server *s, struct ma_flag *f)
 {
@@ -578,6 +581,9 @@ int main(int argc, char **argv)
     const char *why;
     int r;
 
+    /* subcommands: argv[1] names them; everything else is the server's flags */
+    if (argc > 1 && strcmp(argv[1], "gen-certs") == 0)
+        return ma_cmd_gencerts_main(argc - 1, argv + 1);
     set_defaults(&srv);
     nflags = make_flags(&srv, flags);
     r = ma_flag_parse(flags, nflags, argc, argv, &em);

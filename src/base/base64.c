@@ -70,3 +70,30 @@ int ma_base64_decode(const char *in, size_t n, unsigned char *out, size_t cap)
         return MA_ERR_NOSPACE;
     return (int)len;
 }
+
+/* see base/base64.h */
+int ma_base64_encode(const void *in, size_t n, char *out, size_t cap)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = in;
+    size_t i, len = 0;
+
+    if (n > (size_t)INT_MAX / 4 * 3 || cap < MA_BASE64_ENCODED_LEN(n) + 1)
+        return MA_ERR_NOSPACE;
+    for (i = 0; i < n; i += 3) {
+        /* the last quantum may hold 1 or 2 bytes: missing ones count as zero, then '=' */
+        unsigned long v = (unsigned long)p[i] << 16;
+
+        if (i + 1 < n)
+            v |= (unsigned long)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= p[i + 2];
+        out[len++] = alphabet[v >> 18];
+        out[len++] = alphabet[(v >> 12) & 63];
+        out[len++] = i + 1 < n ? alphabet[(v >> 6) & 63] : '=';
+        out[len++] = i + 2 < n ? alphabet[v & 63] : '=';
+    }
+    out[len] = '\0';
+    return (int)len;
+}

@@ -16,4 +16,13 @@
  * (MA_BASE64_DECODED_MAX(n) always suffices). out MAY be written on error. */
 int ma_base64_decode(const char *in, size_t n, unsigned char *out, size_t cap);
 
+/* Characters encoding n bytes takes, padding included, without a NUL. */
+#define MA_BASE64_ENCODED_LEN(n) (((n) + 2) / 3 * 4)
+
+/* Encode in[0..n) as standard padded base64 on one line (no wrapping: what Kubernetes expects in
+ * a caBundle or a Secret's data) into out[0..cap), NUL-terminated. Returns the length without the
+ * NUL; MA_ERR_NOSPACE (out untouched) when cap < MA_BASE64_ENCODED_LEN(n) + 1 or the length
+ * exceeds INT_MAX. */
+int ma_base64_encode(const void *in, size_t n, char *out, size_t cap);
+
 #endif

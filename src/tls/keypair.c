@@ -547,8 +547,9 @@ int ma_tls_keypair_selfsigned(struct ma_tls_keypair *kp, const char *const *sans
 
 /* ---- writing --------------------------------------------------------------------------------- */
 
-static int write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode,
-                      struct ma_errmsg *em)
+/* see tls/keypair.h */
+int ma_tls_file_write(const char *dir, const char *name, const void *data, size_t len,
+                      unsigned mode, struct ma_errmsg *em)
 {
     char path[PATH_MAX], tmp[PATH_MAX];
     size_t off = 0;
@@ -568,7 +569,7 @@ static int write_file(const char *dir, const char *name, const char *data, size_
     if (fchmod(fd, mode) != 0)
         goto fail;
     while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
+        ssize_t w = write(fd, (const char *)data + off, len - off);
 
         if (w < 0 && errno == EINTR)
             continue;
@@ -621,7 +622,7 @@ int ma_tls_keypair_write_pem_files(const struct ma_tls_keypair *kp, const char *
         ma_errmsg_set(em, "certificate chain too large to write");
         return MA_ERR_LIMIT;
     }
-    rc = write_file(dir, "apiserver.crt", chain.p, chain.len, 0644, em);
+    rc = ma_tls_file_write(dir, "apiserver.crt", chain.p, chain.len, 0644, em);
     ma_buf_free(&chain);
     if (rc != MA_OK)
         return rc;
@@ -631,7 +632,7 @@ int ma_tls_keypair_write_pem_files(const struct ma_tls_keypair *kp, const char *
         ma_errmsg_set(em, "cannot encode the EC private key");
         return MA_ERR_SYNTAX;
     }
-    rc = write_file(dir, "apiserver.key", pem, len, 0600, em);
+    rc = ma_tls_file_write(dir, "apiserver.key", pem, len, 0600, em);
     wipe(pem, len);
     free(pem);
     return rc;

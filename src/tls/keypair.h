@@ -65,6 +65,13 @@ int ma_tls_keypair_selfsigned(struct ma_tls_keypair *kp, const char *const *sans
 int ma_tls_keypair_write_pem_files(const struct ma_tls_keypair *kp, const char *dir,
                                    struct ma_errmsg *em);
 
+/* Write data[0..len) to dir/name with exactly `mode` (umask ignored; 0600 for keys) through
+ * dir/.name.tmp, fsync'd and renamed into place, so a reader never sees half a file and an existing
+ * file is replaced whole. name MUST be a plain file name. Returns MA_OK, or MA_ERR_IO with the
+ * failing path and errno text in em (the temporary file is removed). */
+int ma_tls_file_write(const char *dir, const char *name, const void *data, size_t len,
+                      unsigned mode, struct ma_errmsg *em);
+
 /* Release the chain and wipe the private key; *kp is left empty. Safe on an empty (zeroed or
  * failed-load) key pair. */
 void ma_tls_keypair_free(struct ma_tls_keypair *kp);

@@ -120,10 +120,43 @@ static void test_round_trip(void)
     }
 }
 
+static void test_encode(void)
+{
+    unsigned char in[256];
+    char want[400], got[400];
+    size_t n;
+    int b;
+
+    /* RFC 4648 section 10 */
+    CHECK_EQ(ma_base64_encode("", 0, got, sizeof got), 0);
+    CHECK_STR(got, "");
+    CHECK_EQ(ma_base64_encode("f", 1, got, sizeof got), 4);
+    CHECK_STR(got, "Zg==");
+    CHECK_EQ(ma_base64_encode("fo", 2, got, sizeof got), 4);
+    CHECK_STR(got, "Zm8=");
+    CHECK_EQ(ma_base64_encode("foobar", 6, got, sizeof got), 8);
+    CHECK_STR(got, "Zm9vYmFy");
+    /* every length against the reference encoder above, high bytes included */
+    for (b = 0; b < 256; b++)
+        in[b] = (unsigned char)(255 - b);
+    for (n = 0; n <= 256; n++) {
+        encode(in, n, want);
+        CHECK_EQ(ma_base64_encode(in, n, got, sizeof got), (int)strlen(want));
+        CHECK_STR(got, want);
+    }
+    /* room for the text but not the NUL: refused, out untouched */
+    memset(got, 'x', sizeof got);
+    CHECK_EQ(ma_base64_encode("foo", 3, got, 4), MA_ERR_NOSPACE);
+    CHECK_EQ(got[0], 'x');
+    CHECK_EQ(ma_base64_encode("foo", 3, got, 5), 4);
+    CHECK_STR(got, "Zm9v");
+}
+
 int main(void)
 {
     T_RUN(test_rows);
     T_RUN(test_space);
     T_RUN(test_round_trip);
+    T_RUN(test_encode);
     T_END();
 }
