@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "auth/auth.h"
 #include "backend/demo.h"
 #include "base/err.h"
 #include "base/flag.h"
@@ -47,12 +48,15 @@ struct ma_server {
     struct ma_flag_list watch_namespaces;
     long long demo_time, demo_pods;
     int64_t demo_slow_delay_ms;
+    struct ma_auth_flags auth_flags;
     /* runtime */
     struct ma_net_loop *loop;
     struct ma_tls_server *tls;
     struct ma_http_server *http;
     struct ma_kube_cluster *cluster;
     struct ma_api_ctx api;
+    struct ma_auth *auth;
+    int start_failed;
     const struct ma_provider_class **provider;
     int sigfd;
     int stopping;
@@ -113,6 +117,7 @@ static size_t make_flags(struct ma_server *s, struct ma_flag *f)
          "number of demo pods (beyond 5: demo-load-N pods labelled app=demo-load)", 5, 100000);
     FLAG("version", MA_FLAG_BOOL, &s->version, "print the version and exit");
 #undef FLAG
+    n += ma_auth_flags_table(&s->auth_flags, f + n);
     return n;
 }
 
@@ -130,6 +135,7 @@ static void set_defaults(struct ma_server *s)
     s->demo_slow_delay_ms = 10 * SEC;
     s->demo_pods = 5;
     s->sigfd = -1;
+    ma_auth_flags_init(&s->auth_flags);
 }
 
 static int bad_flag(const char *why)
@@ -247,6 +253,10 @@ static void begin_shutdown(struct ma_server *s, const char *sig)
     if (s->stopping)
         return;
     s->stopping = 1;
+    if (s->http == NULL) { /* still waiting for the authentication ConfigMap */
+        ma_net_loop_stop(s->loop);
+        return;
+    }
     MA_LOG_I("received %s: shutting down, waiting up to %lld ms for %zu connection(s)", sig,
              (long long)s->shutdown_grace_ms, ma_http_server_conns(s->http));
     ma_api_set_shutting_down(&s->api, 1);
@@ -334,11 +344,30 @@ static int start_http(struct ma_server *s, struct ma_errmsg *em)
     hc.handshake_timeout_ms = s->handshake_timeout_ms;
     hc.header_timeout_ms = s->header_timeout_ms;
     hc.idle_timeout_ms = s->idle_timeout_ms;
-    hc.handler = ma_api_handle;
-    hc.handler_ctx = &s->api;
+    hc.handler = ma_auth_handle;
+    hc.handler_ctx = s->auth;
     s->http = ma_http_server_new(s->loop, &hc, s->tls);
     return ma_http_server_listen(s->http, s->bind_address, (int)s->secure_port,
                                  (int)s->max_conns, em);
+}
+
+static void auth_ready(void *arg, int ok)
+{
+    struct ma_server *s = arg;
+    struct ma_errmsg em;
+
+    if (!ok || start_http(s, &em) != MA_OK) {
+        if (ok)
+            MA_LOG_E("%s", em.msg);
+        s->start_failed = 1;
+        ma_net_loop_stop(s->loop);
+        return;
+    }
+    if (s->tls_cert_file != NULL)
+        ma_net_loop_add_timer(s->loop, 2 * SEC, watch_certs, s);
+    MA_LOG_I("metrics-adapter %s serving on https://%s%s%s:%lld", MA_VERSION,
+             strchr(s->bind_address, ':') ? "[" : "", s->bind_address,
+             strchr(s->bind_address, ':') ? "]" : "", s->secure_port);
 }
 
 static int serve(struct ma_server *s)
@@ -366,22 +395,26 @@ static int serve(struct ma_server *s)
     dc.num_pods = (int)s->demo_pods;
     s->provider = ma_backend_demo_new(s->loop, &dc);
     s->api.provider = s->provider;
-    if (start_http(s, &em) != MA_OK) {
-        MA_LOG_E("%s", em.msg);
+    MA_LOG_W("demo backend: serving synthetic metrics");
+    s->auth = ma_auth_new(s->loop, &s->auth_flags, s->demo,
+                          s->cluster ? ma_kube_cluster_client(s->cluster) : NULL, s->tls,
+                          ma_api_handle, &s->api, &em);
+    if (s->auth == NULL) {
+        MA_LOG_E("authentication: %s", em.msg);
         return 1;
     }
-    if (s->tls_cert_file != NULL)
-        ma_net_loop_add_timer(s->loop, 2 * SEC, watch_certs, s);
-    MA_LOG_W("demo backend: serving synthetic metrics; authorization is AlwaysAllow (local use only)");
-    MA_LOG_I("metrics-adapter %s serving on https://%s%s%s:%lld", MA_VERSION,
-             strchr(s->bind_address, ':') ? "[" : "", s->bind_address,
-             strchr(s->bind_address, ':') ? "]" : "", s->secure_port);
-    if (ma_net_loop_run(s->loop) != MA_OK) {
+    /* listen only once authentication is configured (the ConfigMap lookup may come first) */
+    ma_auth_start(s->auth, auth_ready, s);
+    if (!s->start_failed && ma_net_loop_run(s->loop) != MA_OK) {
         MA_LOG_E("event loop failed: %s", strerror(errno));
         return 1;
     }
+    if (s->start_failed)
+        return 1;
     MA_LOG_I("stopped");
-    ma_http_server_free(s->http);
+    if (s->http != NULL)
+        ma_http_server_free(s->http);
+    ma_auth_free(s->auth);
     ma_backend_demo_free(s->provider);
     ma_kube_cluster_free(s->cluster);
     free(s->watch_namespaces.items);
@@ -394,7 +427,7 @@ static int serve(struct ma_server *s)
 int main(int argc, char **argv)
 {
     static struct ma_server srv;
-    struct ma_flag flags[40];
+    struct ma_flag flags[128];
     struct ma_errmsg em;
     size_t nflags;
     const char *why;
@@ -414,6 +447,8 @@ int main(int argc, char **argv)
         return 0;
     }
     why = check_flags(&srv);
+    if (why == NULL)
+        why = ma_auth_flags_check(&srv.auth_flags, srv.demo, wants_cluster(&srv));
     if (why != NULL)
         return bad_flag(why);
     ma_log_set_verbosity((int)srv.verbosity);
