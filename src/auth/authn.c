@@ -248,7 +248,7 @@ enum ma_auth_authn_result ma_auth_authn(const struct ma_auth_cfg *cfg, const str
                                         struct ma_arena *a, struct ma_auth_user *u,
                                         struct ma_str *token, int *had_error, struct ma_errmsg *em)
 {
-    struct ma_tls_peer_id id;
+    const struct ma_tls_peer_id *id;
     struct ma_errmsg e2;
     int failed = 0, r;
     size_t i;
@@ -263,10 +263,10 @@ enum ma_auth_authn_result ma_auth_authn(const struct ma_auth_cfg *cfg, const str
         if (r != MA_OK) {
             failed = 1;
             ma_errmsg_set(em, "request-header client certificate: %s", e2.msg);
-        } else if (!name_allowed(cfg, id.cn)) {
+        } else if (!name_allowed(cfg, id->cn)) {
             failed = 1;
             ma_errmsg_set(em, "request-header client certificate CN \"%s\" is not in the allowed "
-                          "names", id.cn);
+                          "names", id->cn);
         } else {
             r = from_headers(cfg, req, a, u);
             if (r == MA_ERR_NOSPACE)
@@ -287,15 +287,15 @@ enum ma_auth_authn_result ma_auth_authn(const struct ma_auth_cfg *cfg, const str
             if (!failed)
                 ma_errmsg_set(em, "client certificate: %s", e2.msg);
             failed = 1;
-        } else if (id.cn[0] != '\0') {
-            u->name = ma_arena_strndup(a, id.cn, strlen(id.cn));
+        } else if (id->cn[0] != '\0') {
+            u->name = ma_arena_strndup(a, id->cn, strlen(id->cn));
             u->uid = "";
-            u->groups = ma_arena_alloc(a, (id.norgs + 1) * sizeof *u->groups);
+            u->groups = ma_arena_alloc(a, (id->norgs + 1) * sizeof *u->groups);
             if (u->name == NULL || u->groups == NULL)
                 return no_space(em);
-            for (i = 0; i < id.norgs; i++)
+            for (i = 0; i < id->norgs; i++)
                 if ((u->groups[u->ngroups++] =
-                         ma_arena_strndup(a, id.orgs[i], strlen(id.orgs[i]))) == NULL)
+                         ma_arena_strndup(a, id->orgs[i], strlen(id->orgs[i]))) == NULL)
                     return no_space(em);
             u->method = "x509";
             goto user;

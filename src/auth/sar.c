@@ -22,11 +22,16 @@ struct slot {
     char *reason; /* heap */
 };
 
+/* Identical reviews in flight share one POST (a cache entry expiring under load would otherwise
+ * send one review per waiting request): the first call leads, the others follow it. */
 struct ma_auth_sar_call {
     struct ma_auth_sar *s;
-    struct ma_kube_req *req;
-    struct ma_auth_sar_call *prev, *next;
-    ma_auth_sar_cb cb;
+    struct ma_kube_req *req;              /* leaders only */
+    struct ma_auth_sar_call *prev, *next; /* leaders, in s->calls */
+    struct ma_auth_sar_call *leader;      /* followers: whom they wait for */
+    struct ma_auth_sar_call *followers;   /* leaders: who waits for them */
+    struct ma_auth_sar_call *fprev, *fnext;
+    ma_auth_sar_cb cb;                    /* NULL: a leader cancelled while followers wait */
     void *arg;
     size_t key_len;
     char key[]; /* the spec */
@@ -62,13 +67,30 @@ static void unlink_call(struct ma_auth_sar_call *c)
         c->next->prev = c->prev;
 }
 
+static void unlink_follower(struct ma_auth_sar_call *f)
+{
+    if (f->fprev)
+        f->fprev->fnext = f->fnext;
+    else
+        f->leader->followers = f->fnext;
+    if (f->fnext)
+        f->fnext->fprev = f->fprev;
+}
+
 /* see auth/sar.h */
 void ma_auth_sar_cancel(struct ma_auth_sar_call *c)
 {
     if (c == NULL)
         return;
-    ma_kube_req_cancel(c->req);
-    unlink_call(c);
+    if (c->leader != NULL) {
+        unlink_follower(c);
+    } else if (c->followers != NULL) {
+        c->cb = NULL; /* the review goes on for the followers */
+        return;
+    } else {
+        ma_kube_req_cancel(c->req);
+        unlink_call(c);
+    }
     free(c);
 }
 
@@ -79,8 +101,17 @@ void ma_auth_sar_free(struct ma_auth_sar *s)
 
     if (s == NULL)
         return;
-    while (s->calls != NULL)
-        ma_auth_sar_cancel(s->calls);
+    while (s->calls != NULL) {
+        struct ma_auth_sar_call *c = s->calls, *f;
+
+        while ((f = c->followers) != NULL) {
+            c->followers = f->fnext;
+            free(f);
+        }
+        ma_kube_req_cancel(c->req);
+        unlink_call(c);
+        free(c);
+    }
     for (i = 0; i < MA_AUTH_SAR_CACHE_SLOTS; i++) {
         free(s->slots[i].key);
         free(s->slots[i].reason);
@@ -180,7 +211,7 @@ out:
 
 static void on_done(const struct ma_http_result *res, void *arg)
 {
-    struct ma_auth_sar_call *c = arg;
+    struct ma_auth_sar_call *c = arg, *f;
     struct ma_errmsg em;
     char reason[512];
     int rc;
@@ -198,7 +229,15 @@ static void on_done(const struct ma_http_result *res, void *arg)
         if (rc == MA_AUTH_ALLOW || rc == MA_AUTH_DENY)
             remember(c->s, c->key, c->key_len, rc, reason);
     }
-    c->cb(c->arg, rc, reason, rc < 0 ? &em : NULL);
+    while ((f = c->followers) != NULL) {
+        c->followers = f->fnext;
+        if (f->fnext)
+            f->fnext->fprev = NULL;
+        f->cb(f->arg, rc, reason, rc < 0 ? &em : NULL);
+        free(f);
+    }
+    if (c->cb != NULL)
+        c->cb(c->arg, rc, reason, rc < 0 ? &em : NULL);
     free(c);
 }
 
@@ -208,7 +247,7 @@ struct ma_auth_sar_call *ma_auth_sar_start(struct ma_auth_sar *s, const char *sp
 {
     static const char head[] =
         "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":";
-    struct ma_auth_sar_call *c = ma_xmalloc(sizeof *c + len);
+    struct ma_auth_sar_call *c = ma_xcalloc(1, sizeof *c + len), *l;
     struct ma_kube_req_params p = {0};
     struct ma_buf body;
 
@@ -217,6 +256,15 @@ struct ma_auth_sar_call *ma_auth_sar_start(struct ma_auth_sar *s, const char *sp
     c->arg = arg;
     c->key_len = len;
     memcpy(c->key, spec, len);
+    for (l = s->calls; l != NULL; l = l->next)
+        if (l->key_len == len && memcmp(l->key, spec, len) == 0) {
+            c->leader = l;
+            c->fnext = l->followers;
+            if (l->followers)
+                l->followers->fprev = c;
+            l->followers = c;
+            return c;
+        }
     c->prev = NULL;
     c->next = s->calls;
     if (s->calls)

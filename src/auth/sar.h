@@ -37,7 +37,7 @@ typedef void (*ma_auth_sar_cb)(void *arg, int decision, const char *reason,
                                const struct ma_errmsg *em);
 
 /* Post a review of spec[0..len) (a SubjectAccessReviewSpec JSON object; copied) and cache the
- * answer. Never NULL; the callback always runs later from the event loop, unless cancelled. */
+ * answer; a call for a spec already under review waits for that review instead of posting. Never NULL; the callback always runs later from the event loop, unless cancelled. */
 struct ma_auth_sar_call *ma_auth_sar_start(struct ma_auth_sar *s, const char *spec, size_t len,
                                            ma_auth_sar_cb cb, void *arg);
 /* Abandon c: its callback never runs. MUST NOT be called from c's callback. */

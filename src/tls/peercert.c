@@ -11,9 +11,9 @@
 #include "tls/derread.h"
 #include "tls/server.h"
 
-/* One cached verdict: the chain's SHA-256, when it stops counting, and the outcome. */
+/* One cached verdict: the connection, when it stops counting, and the outcome. */
 struct slot {
-    unsigned char digest[32];
+    uint64_t serial;
     time_t expires;
     int used, rc;
     char why[160];
@@ -243,27 +243,16 @@ static int verify_chain(struct ma_tls_peercert *v, const struct ma_tls_peer *p, 
 
 /* see tls/peercert.h */
 int ma_tls_peercert_verify(struct ma_tls_peercert *v, const struct ma_tls_peer *p, time_t now,
-                           struct ma_tls_peer_id *id, struct ma_errmsg *em)
+                           const struct ma_tls_peer_id **id, struct ma_errmsg *em)
 {
-    br_sha256_context h;
-    unsigned char d[32];
     struct slot *s;
-    size_t i;
 
     if (p == NULL || !p->cert_presented)
         return MA_ERR_NOTFOUND;
-    br_sha256_init(&h);
-    for (i = 0; i < p->ncerts; i++) {
-        uint32_t l = (uint32_t)p->cert_lens[i];
-
-        br_sha256_update(&h, &l, sizeof l); /* lengths too: boundaries are part of the key */
-        br_sha256_update(&h, p->certs[i], p->cert_lens[i]);
-    }
-    br_sha256_out(&h, d);
-    s = &v->slots[(d[0] | (unsigned)d[1] << 8) % MA_TLS_PEERCERT_SLOTS];
-    if (!s->used || memcmp(s->digest, d, sizeof d) != 0 || now >= s->expires ||
+    s = &v->slots[p->serial % MA_TLS_PEERCERT_SLOTS];
+    if (!s->used || s->serial != p->serial || now >= s->expires ||
         now + MA_TLS_PEERCERT_TTL < s->expires) {
-        memcpy(s->digest, d, sizeof d);
+        s->serial = p->serial;
         s->why[0] = '\0';
         s->rc = verify_chain(v, p, now, s);
         s->used = 1;
@@ -274,6 +263,6 @@ int ma_tls_peercert_verify(struct ma_tls_peercert *v, const struct ma_tls_peer *
         return s->rc;
     }
     if (id != NULL)
-        *id = s->id;
+        *id = &s->id;
     return MA_OK;
 }

@@ -333,7 +333,10 @@ static void check_handshake(struct tls_conn *c)
         struct recorder *r = &c->rec;
         size_t i;
 
+        static uint64_t serials;
+
         c->peer.cert_presented = 1;
+        c->peer.serial = ++serials;
         c->peer.chain_len = r->ncerts;
         c->peer.chain_over = r->over;
         if (!r->over) {

@@ -2,6 +2,7 @@
 #define MA_TLS_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/limits.h"
 #include "net/conn.h"
@@ -30,6 +31,9 @@ struct ma_tls_peer {
     size_t cert_lens[MA_TLS_MAX_PEER_CERTS];
     size_t ncerts;
     int chain_over;
+    /* Unique per connection in this process (never 0 once a certificate was presented): the
+     * chain of a connection never changes, so verdicts can be cached per serial. */
+    uint64_t serial;
 };
 
 struct ma_tls_server;
