@@ -209,20 +209,20 @@ static struct ma_str bearer_token(const struct ma_http_req *req)
 {
     const struct ma_http_header *h = ma_http_req_header(req, "Authorization");
     struct ma_str v;
+    size_t n;
 
     if (h == NULL)
         return ma_str_make(NULL, 0);
     v = h->value;
-    /* kube's bearertoken: "Bearer" (any case), one space, then a non-empty token */
-    if (v.len < 8 || !ma_str_eq_nocase(ma_str_make(v.p, 7), "bearer "))
+    /* kube's bearertoken: SplitN(value, " ", 3); "bearer" in any case, then parts[1] must be
+     * non-empty (so two spaces mean no token) */
+    if (v.len < 7 || !ma_str_eq_nocase(ma_str_make(v.p, 7), "bearer "))
         return ma_str_make(NULL, 0);
     v.p += 7;
     v.len -= 7;
-    while (v.len > 0 && v.p[0] == ' ') {
-        v.p++;
-        v.len--;
-    }
-    return v.len > 0 ? v : ma_str_make(NULL, 0);
+    for (n = 0; n < v.len && v.p[n] != ' '; n++)
+        ;
+    return n > 0 ? ma_str_make(v.p, n) : ma_str_make(NULL, 0);
 }
 
 static enum ma_auth_authn_result set_anonymous(struct ma_auth_user *u)
