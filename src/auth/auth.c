@@ -248,6 +248,10 @@ static void on_configmap(const struct ma_http_result *res, void *arg)
     }
     if (a->cm_seen != NULL && a->cm_seen_len == res->body->len &&
         memcmp(a->cm_seen, res->body->p, res->body->len) == 0) {
+        /* unchanged; CA files given by flags may still have rotated */
+        if ((a->cf.client_ca_file || a->cf.rh_ca_file) &&
+            apply_config(a, a->cm_seen, a->cm_seen_len, &em) != MA_OK)
+            MA_LOG_W("re-reading the CA files failed, keeping the current ones: %s", em.msg);
         call_ready(a, 1);
         return;
     }
@@ -439,7 +443,7 @@ static void internal_error(struct pending *p, const char *err)
     struct ma_http_exchange *ex = p->ex;
 
     MA_LOG_E("authorization of %.*s for user \"%s\" failed: %s", (int)ex->req.target.len,
-             ex->req.target.p, p->u.name, err);
+             ex->req.target.p, p->u.name ? p->u.name : "-", err);
     ex->on_abort = NULL;
     ex->handler_data = NULL;
     ma_buf_reset(ex->body);

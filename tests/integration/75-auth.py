@@ -305,6 +305,34 @@ def sar_cache_expiry():
 
 
 @test
+def slow_review_is_shared():
+    """A slow SubjectAccessReview (fake latency): concurrent identical requests wait for one review."""
+    n = sars()
+    F.delay(1.0, count=1, path="/apis/authorization.k8s.io")
+    results = [None] * 5
+
+    def one(i):
+        try:
+            results[i] = raw_request(EM + "/namespaces/slow/demo_queue_depth", FP,
+                                     proxied("slowpoke", ["g"]))[0]
+        except Exception as e:  # noqa: BLE001
+            results[i] = repr(e)
+    try:
+        ts = [threading.Thread(target=one, args=(i,)) for i in range(5)]
+        t0 = time.monotonic()
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(10)
+        took = time.monotonic() - t0
+    finally:
+        F.clear_faults()
+    assert results == [200] * 5, "results %r" % results
+    assert took >= 0.9, "answered in %.2f s although the review took 1 s" % took
+    assert sars() == n + 1, "%d reviews posted for 5 identical requests" % (sars() - n)
+
+
+@test
 def health_paths_without_credentials():
     n = sars()
     for p in ("/healthz", "/livez", "/readyz"):
