@@ -273,8 +273,10 @@ static void on_signal(struct ma_net_loop *loop, int fd, unsigned events, void *a
     (void)loop;
     (void)events;
     while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
-        if (si.ssi_signo == SIGHUP)
+        if (si.ssi_signo == SIGHUP) {
             reload_certs(s, "SIGHUP");
+            ma_auth_reload(s->auth);
+        }
         else
             begin_shutdown(s, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
     }

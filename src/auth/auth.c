@@ -289,18 +289,23 @@ static void read_configmap(struct ma_auth *a)
     a->cm_req = ma_kube_request(a->kc, &p);
 }
 
-static int64_t resync(struct ma_net_loop *loop, void *arg)
+/* see auth/auth.h */
+void ma_auth_reload(struct ma_auth *a)
 {
-    struct ma_auth *a = arg;
     struct ma_errmsg em;
 
-    (void)loop;
     if (a->lookup) {
         read_configmap(a);
     } else if (apply_config(a, NULL, 0, &em) != MA_OK) {
         /* the CA files rotate too (mounted Secrets) */
         MA_LOG_W("re-reading the CA files failed, keeping the current ones: %s", em.msg);
     }
+}
+
+static int64_t resync(struct ma_net_loop *loop, void *arg)
+{
+    (void)loop;
+    ma_auth_reload(arg);
     return MA_AUTH_CONFIG_RESYNC_MS;
 }
 

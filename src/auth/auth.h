@@ -60,6 +60,10 @@ void ma_auth_free(struct ma_auth *a);
  * files are re-read every MA_AUTH_CONFIG_RESYNC_MS. */
 void ma_auth_start(struct ma_auth *a, void (*ready)(void *arg, int ok), void *arg);
 
+/* Re-read the ConfigMap (or the CA files) now, as the periodic re-read does (main.c: SIGHUP).
+ * Requests keep the current configuration until the new one is in. */
+void ma_auth_reload(struct ma_auth *a);
+
 /* The ma_http_handler_fn; ctx is the struct ma_auth *. */
 void ma_auth_handle(void *ctx, struct ma_http_exchange *ex);
 

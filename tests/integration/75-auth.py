@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import subprocess
 import threading
 import sys
@@ -393,6 +394,42 @@ def hpa_shaped_request():
                                     "system:authenticated"],
             "extra": {"authentication.kubernetes.io/credential-id": ["JTI=xyz"]}, "uid": "4c1e"}
     assert last_sar() == want, "SAR spec %s" % json.dumps(last_sar())
+
+
+@test
+def front_proxy_ca_rotation():
+    """The ConfigMap's request-header CA changes: after the re-read (SIGHUP here; every minute on
+    its own) the new front-proxy certificate is trusted and the old one is not."""
+    new_ca = os.path.join(F.dir, "rotated-fp-ca")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", new_ca + ".key", "-out", new_ca + ".crt", "-subj", "/CN=rotated-fp-ca",
+            "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign")
+    new_cert = make_cert("fp-rotated", "front-proxy-client", new_ca + ".crt", new_ca + ".key")
+    who = proxied("system:kube-aggregator", ["system:masters"])
+    assert raw_request(CM2, new_cert, who)[0] == 401, "new CA trusted before the re-read"
+    with open(new_ca + ".crt") as f:
+        F.set_extension_auth_configmap(requestheader=f.read(), uid_headers=["X-Remote-Uid"])
+
+    def settle(cert, want):
+        deadline = time.monotonic() + 5
+        while True:
+            A.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.3)
+            st = raw_request(CM2, cert, who)[0]
+            if st == want or time.monotonic() > deadline:
+                return st
+    try:
+        st = settle(new_cert, 200)
+        assert st == 200, "rotated front-proxy certificate: %d after SIGHUP" % st
+        st = raw_request(CM2, FP, who)[0]
+        assert st == 401, "old front-proxy certificate still trusted: %d" % st
+        assert "reloaded from kube-system/extension-apiserver-authentication" in \
+            open(A.stderr_path, errors="replace").read()
+    finally:
+        F.set_extension_auth_configmap(uid_headers=["X-Remote-Uid"])
+        st = settle(FP, 200)
+    assert st == 200, "original front-proxy certificate not trusted again: %d" % st
 
 
 # ---- start-up ------------------------------------------------------------------------------------
