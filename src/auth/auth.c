@@ -433,7 +433,7 @@ static void unauthorized(struct pending *p, const char *why)
     struct ma_http_exchange *ex = p->ex;
 
     /* Go logs the cause ("Unable to authenticate the request"); the client only learns 401 */
-    MA_LOG_W("unable to authenticate %s %.*s from %s: %s", "request", (int)ex->req.path.len,
+    MA_LOG_W("unable to authenticate the request for %.*s from %s: %s", (int)ex->req.path.len,
              ex->req.path.p, ex->remote, why);
     ex->on_abort = NULL;
     ex->handler_data = NULL;
