@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "auth/auth.h"
 #include "backend/demo.h"
 #include "backend/falcon.h"
 #include "backend/falcon_defs.h"
@@ -60,12 +61,15 @@ struct ma_server {
     int64_t falcon_timeout_ms, cache_ttl_ms, stale_after_ms;
     long long falcon_max_batch;
     const char *stale_policy;
+    struct ma_auth_flags auth_flags;
     /* runtime */
     struct ma_net_loop *loop;
     struct ma_tls_server *tls;
     struct ma_http_server *http;
     struct ma_kube_cluster *cluster;
     struct ma_api_ctx api;
+    struct ma_auth *auth;
+    int start_failed;
     const struct ma_provider_class **provider;
     struct ma_falcon_defs *custom_defs, *external_defs;
     struct ma_kube_informer *def_inf[2];
@@ -164,6 +168,7 @@ static size_t make_flags(struct ma_server *s, struct ma_flag *f)
          "number of demo pods (beyond 5: demo-load-N pods labelled app=demo-load)", 5, 100000);
     FLAG("version", MA_FLAG_BOOL, &s->version, "print the version and exit");
 #undef FLAG
+    n += ma_auth_flags_table(&s->auth_flags, f + n);
     return n;
 }
 
@@ -189,6 +194,7 @@ static void set_defaults(struct ma_server *s)
     s->stale_policy = "omit";
     s->seed_names = 1;
     s->sigfd = -1;
+    ma_auth_flags_init(&s->auth_flags);
 }
 
 static int bad_flag(const char *why)
@@ -311,6 +317,10 @@ static void begin_shutdown(struct ma_server *s, const char *sig)
     if (s->stopping)
         return;
     s->stopping = 1;
+    if (s->http == NULL) { /* still waiting for the authentication ConfigMap */
+        ma_net_loop_stop(s->loop);
+        return;
+    }
     MA_LOG_I("received %s: shutting down, waiting up to %lld ms for %zu connection(s)", sig,
              (long long)s->shutdown_grace_ms, ma_http_server_conns(s->http));
     ma_api_set_shutting_down(&s->api, 1);
@@ -327,8 +337,10 @@ static void on_signal(struct ma_net_loop *loop, int fd, unsigned events, void *a
     (void)loop;
     (void)events;
     while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
-        if (si.ssi_signo == SIGHUP)
+        if (si.ssi_signo == SIGHUP) {
             reload_certs(s, "SIGHUP");
+            ma_auth_reload(s->auth);
+        }
         else
             begin_shutdown(s, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
     }
@@ -404,7 +416,7 @@ static int start_demo(struct ma_server *s)
     dc.slow_delay_ms = s->demo_slow_delay_ms;
     dc.num_pods = (int)s->demo_pods;
     s->provider = ma_backend_demo_new(s->loop, &dc);
-    MA_LOG_W("demo backend: serving synthetic metrics; authorization is AlwaysAllow (local use only)");
+    MA_LOG_W("demo backend: serving synthetic metrics");
     return MA_OK;
 }
 
@@ -511,8 +523,8 @@ static int start_http(struct ma_server *s, struct ma_errmsg *em)
     hc.handshake_timeout_ms = s->handshake_timeout_ms;
     hc.header_timeout_ms = s->header_timeout_ms;
     hc.idle_timeout_ms = s->idle_timeout_ms;
-    hc.handler = ma_api_handle;
-    hc.handler_ctx = &s->api;
+    hc.handler = ma_auth_handle;
+    hc.handler_ctx = s->auth;
     s->http = ma_http_server_new(s->loop, &hc, s->tls);
     return ma_http_server_listen(s->http, s->bind_address, (int)s->secure_port,
                                  (int)s->max_conns, em);
@@ -527,6 +539,25 @@ static void stop_backend(struct ma_server *s)
     ma_kube_cluster_free(s->cluster); /* its informers feed the definition caches: first */
     ma_falcon_defs_free(s->custom_defs);
     ma_falcon_defs_free(s->external_defs);
+}
+
+static void auth_ready(void *arg, int ok)
+{
+    struct ma_server *s = arg;
+    struct ma_errmsg em;
+
+    if (!ok || start_http(s, &em) != MA_OK) {
+        if (ok)
+            MA_LOG_E("%s", em.msg);
+        s->start_failed = 1;
+        ma_net_loop_stop(s->loop);
+        return;
+    }
+    if (s->tls_cert_file != NULL)
+        ma_net_loop_add_timer(s->loop, 2 * SEC, watch_certs, s);
+    MA_LOG_I("metrics-adapter %s serving on https://%s%s%s:%lld", MA_VERSION,
+             strchr(s->bind_address, ':') ? "[" : "", s->bind_address,
+             strchr(s->bind_address, ':') ? "]" : "", s->secure_port);
 }
 
 static int serve(struct ma_server *s)
@@ -549,21 +580,25 @@ static int serve(struct ma_server *s)
     if ((strcmp(s->backend, "demo") == 0 ? start_demo(s) : start_falcon(s)) != MA_OK)
         return 1;
     s->api.provider = s->provider;
-    if (start_http(s, &em) != MA_OK) {
-        MA_LOG_E("%s", em.msg);
+    s->auth = ma_auth_new(s->loop, &s->auth_flags, strcmp(s->backend, "demo") == 0,
+                          s->cluster ? ma_kube_cluster_client(s->cluster) : NULL, s->tls,
+                          ma_api_handle, &s->api, &em);
+    if (s->auth == NULL) {
+        MA_LOG_E("authentication: %s", em.msg);
         return 1;
     }
-    if (s->tls_cert_file != NULL)
-        ma_net_loop_add_timer(s->loop, 2 * SEC, watch_certs, s);
-    MA_LOG_I("metrics-adapter %s serving on https://%s%s%s:%lld", MA_VERSION,
-             strchr(s->bind_address, ':') ? "[" : "", s->bind_address,
-             strchr(s->bind_address, ':') ? "]" : "", s->secure_port);
-    if (ma_net_loop_run(s->loop) != MA_OK) {
+    /* listen only once authentication is configured (the ConfigMap lookup may come first) */
+    ma_auth_start(s->auth, auth_ready, s);
+    if (!s->start_failed && ma_net_loop_run(s->loop) != MA_OK) {
         MA_LOG_E("event loop failed: %s", strerror(errno));
         return 1;
     }
+    if (s->start_failed)
+        return 1;
     MA_LOG_I("stopped");
-    ma_http_server_free(s->http);
+    if (s->http != NULL)
+        ma_http_server_free(s->http);
+    ma_auth_free(s->auth);
     stop_backend(s);
     free(s->watch_namespaces.items);
     ma_tls_server_free(s->tls);
@@ -600,6 +635,9 @@ int main(int argc, char **argv)
     if (srv.demo)
         srv.backend = "demo";
     why = check_flags(&srv);
+    if (why == NULL)
+        why = ma_auth_flags_check(&srv.auth_flags, strcmp(srv.backend, "demo") == 0,
+                                  wants_cluster(&srv));
     if (why != NULL)
         return bad_flag(why);
     ma_log_set_verbosity((int)srv.verbosity);

@@ -69,6 +69,10 @@
 #define MA_TLS_MAX_PEM_FILE (1024 * 1024)
 /* Trust anchors in one CA bundle: kube's ca.crt holds 1-3; a full public bundle ~150. */
 #define MA_TLS_MAX_ANCHORS 256
+/* Client certificate chain kept per TLS connection for authentication: kube-apiserver's
+ * front-proxy client sends 1-2 certificates of ~1 KiB; more is refused (401) rather than stored. */
+#define MA_TLS_MAX_PEER_CERTS 4
+#define MA_TLS_MAX_PEER_CHAIN_BYTES (16 * 1024)
 /* A server's leaf certificate kept for the iPAddress SAN check (real ones are 1-4 KiB). */
 #define MA_TLS_MAX_CERT_DER (64 * 1024)
 
@@ -126,5 +130,23 @@
 #define MA_FALCON_DEF_MAX_RESOURCE 317
 /* The kubelet sets a container's hostname to at most 63 bytes (a DNS label). */
 #define MA_FALCON_HOSTNAME_MAX 63
+
+/* Authentication and authorization (auth/, issue 5). */
+/* Entries of one list flag or ConfigMap key (header names, allowed names): real ones hold 1-3. */
+#define MA_AUTH_MAX_LIST 16
+/* Groups and extra keys of one user: kube users carry < 10 groups and 1-2 extras. */
+#define MA_AUTH_MAX_GROUPS 64
+#define MA_AUTH_MAX_EXTRAS 16
+/* Cached TokenReview and SubjectAccessReview answers (direct-mapped tables: a collision costs one
+ * more review, never a wrong answer). An HPA fleet uses a few dozen distinct SAR specs. */
+#define MA_AUTH_TOKEN_CACHE_SLOTS 256
+#define MA_AUTH_SAR_CACHE_SLOTS 1024
+/* A TokenReview / SubjectAccessReview reply (kube's are < 2 KiB). */
+#define MA_AUTH_MAX_REVIEW_BYTES (64 * 1024)
+/* Time allowed for one review call; Go's webhook default is 10 s (30 s for the whole retry). */
+#define MA_AUTH_REVIEW_TIMEOUT_MS 10000
+/* Re-read of kube-system/extension-apiserver-authentication (CA rotation); kube-apiserver
+ * rewrites it at most once a minute. */
+#define MA_AUTH_CONFIG_RESYNC_MS 60000
 
 #endif

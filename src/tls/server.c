@@ -37,21 +37,36 @@ struct cred {
     int refs;
 };
 
+/* The CA names sent in CertificateRequest, shared like credentials (BearSSL reads them during
+ * the handshake). BearSSL sends no CertificateRequest at all for an empty list, so "no CA" is one
+ * empty DN: clients then send whatever certificate they have. */
+struct names {
+    br_x500_name *v;
+    size_t n;
+    unsigned char *blob;
+    int refs;
+};
+
 struct ma_tls_server {
     struct cred *cur;
+    struct names *names;
     br_ssl_session_cache_lru cache;
     unsigned char cache_mem[SESSION_CACHE_BYTES];
 };
 
 /* X.509 "engine" for client certificates. BearSSL asks the engine for the client's public key to
- * check CertificateVerify; a full validation against client CAs belongs to the authentication
- * layer (issue 5), which must answer 401 rather than tear the handshake down. So this engine
- * decodes the leaf, returns its key, records the chain, and never fails the handshake on trust. */
+ * check CertificateVerify; validation against client CAs belongs to the authentication layer
+ * (auth/, through tls/peercert.h), which answers 401 rather than tearing the handshake down (the
+ * Go servers request but do not require certificates: spec section 6). So this engine decodes the
+ * leaf, returns its key, records the chain (bounded), and never fails the handshake on trust. */
 struct recorder {
     const br_x509_class *vtable;
     br_x509_decoder_context *dec; /* only while a chain is being received */
-    unsigned char *leaf;
-    size_t leaf_len, leaf_cap, ncerts;
+    unsigned char *chain;         /* the recorded certificates back to back (heap) */
+    size_t chain_len, chain_cap;
+    size_t off[MA_TLS_MAX_PEER_CERTS], len[MA_TLS_MAX_PEER_CERTS];
+    size_t ncerts, cur_len;
+    int over; /* too many certificates or bytes: the chain is not kept */
     br_x509_pkey pkey;
     unsigned char key_data[BR_X509_BUFSIZE_KEY];
     int have_key;
@@ -62,6 +77,7 @@ struct tls_conn {
     struct ma_tls_io io;
     struct ma_tls_server *srv;
     struct cred *cred; /* held until the handshake completes */
+    struct names *names; /* likewise */
     struct recorder rec;
     struct ma_tls_peer peer;
     char errtext[120];
@@ -84,7 +100,8 @@ static void rec_start_chain(const br_x509_class **ctx, const char *server_name)
 
     (void)server_name;
     r->ncerts = 0;
-    r->leaf_len = 0;
+    r->chain_len = 0;
+    r->over = 0;
     r->have_key = 0;
     if (r->dec == NULL)
         r->dec = ma_xmalloc(sizeof *r->dec);
@@ -94,33 +111,46 @@ static void rec_start_cert(const br_x509_class **ctx, uint32_t length)
 {
     struct recorder *r = (struct recorder *)(void *)ctx;
 
-    if (r->ncerts == 0) {
+    if (r->ncerts == 0)
         br_x509_decoder_init(r->dec, NULL, NULL);
-        /* the leaf is kept for the authentication layer; 64 KiB bounds a hostile peer */
-        if (length <= 65536 && length > r->leaf_cap) {
-            r->leaf = ma_xrealloc(r->leaf, length);
-            r->leaf_cap = length;
-        }
+    r->cur_len = 0;
+    if (r->over)
+        return;
+    if (r->ncerts >= MA_TLS_MAX_PEER_CERTS ||
+        length > MA_TLS_MAX_PEER_CHAIN_BYTES - r->chain_len) {
+        r->over = 1; /* a hostile or broken peer: keep the key, not the bytes */
+        return;
     }
+    if (r->chain_len + length > r->chain_cap) {
+        r->chain_cap = r->chain_len + length;
+        r->chain = ma_xrealloc(r->chain, r->chain_cap);
+    }
+    r->off[r->ncerts] = r->chain_len;
 }
 
 static void rec_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
 {
     struct recorder *r = (struct recorder *)(void *)ctx;
 
-    if (r->ncerts != 0)
+    if (r->ncerts == 0)
+        br_x509_decoder_push(r->dec, buf, len);
+    if (r->over)
         return;
-    br_x509_decoder_push(r->dec, buf, len);
-    if (r->leaf_len + len <= r->leaf_cap) {
-        memcpy(r->leaf + r->leaf_len, buf, len);
-        r->leaf_len += len;
+    if (r->chain_len + len > r->chain_cap) {
+        r->over = 1; /* more bytes than the announced length: cannot happen with BearSSL */
+        return;
     }
+    memcpy(r->chain + r->chain_len, buf, len);
+    r->chain_len += len;
+    r->cur_len += len;
 }
 
 static void rec_end_cert(const br_x509_class **ctx)
 {
     struct recorder *r = (struct recorder *)(void *)ctx;
 
+    if (!r->over && r->ncerts < MA_TLS_MAX_PEER_CERTS)
+        r->len[r->ncerts] = r->cur_len;
     if (r->ncerts++ != 0)
         return;
     /* copy the key out of the decoder, which is freed after the chain */
@@ -163,6 +193,60 @@ static void cred_release(struct cred *c)
     }
 }
 
+static void names_release(struct names *n)
+{
+    if (n != NULL && --n->refs == 0) {
+        free(n->v);
+        free(n->blob);
+        free(n);
+    }
+}
+
+/* see tls/server.h */
+void ma_tls_server_set_client_cas(struct ma_tls_server *s, struct ma_tls_anchors *const *sets,
+                                  size_t nsets)
+{
+    static const unsigned char empty_dn[] = {0x30, 0x00};
+    struct names *n = ma_xcalloc(1, sizeof *n);
+    size_t i, j, total = 0, count = 0, off = 0;
+
+    for (i = 0; i < nsets; i++) {
+        size_t k = 0;
+        const br_x509_trust_anchor *ta = sets[i] ? ma_tls_anchors_get(sets[i], &k) : NULL;
+
+        for (j = 0; j < k; j++) {
+            total += ta[j].dn.len;
+            count++;
+        }
+    }
+    if (count == 0) {
+        total = sizeof empty_dn;
+        count = 1;
+    }
+    n->v = ma_xcalloc(count, sizeof *n->v);
+    n->blob = ma_xmalloc(total);
+    for (i = 0; i < nsets; i++) {
+        size_t k = 0;
+        const br_x509_trust_anchor *ta = sets[i] ? ma_tls_anchors_get(sets[i], &k) : NULL;
+
+        for (j = 0; j < k; j++) {
+            memcpy(n->blob + off, ta[j].dn.data, ta[j].dn.len);
+            n->v[n->n].data = n->blob + off;
+            n->v[n->n++].len = ta[j].dn.len;
+            off += ta[j].dn.len;
+        }
+    }
+    if (n->n == 0) {
+        memcpy(n->blob, empty_dn, sizeof empty_dn);
+        n->v[0].data = n->blob;
+        n->v[0].len = sizeof empty_dn;
+        n->n = 1;
+    }
+    n->refs = 1;
+    names_release(s->names);
+    s->names = n;
+}
+
 /* see tls/server.h */
 struct ma_tls_server *ma_tls_server_new(struct ma_tls_keypair *kp)
 {
@@ -170,6 +254,7 @@ struct ma_tls_server *ma_tls_server_new(struct ma_tls_keypair *kp)
 
     br_ssl_session_cache_lru_init(&s->cache, s->cache_mem, sizeof s->cache_mem);
     ma_tls_server_set_keypair(s, kp);
+    ma_tls_server_set_client_cas(s, NULL, 0);
     return s;
 }
 
@@ -190,6 +275,7 @@ void ma_tls_server_free(struct ma_tls_server *s)
     if (s == NULL)
         return;
     cred_release(s->cur);
+    names_release(s->names);
     free(s);
 }
 
@@ -200,8 +286,6 @@ static void setup_engine(struct tls_conn *c)
     br_ssl_server_context *sc = &c->sc;
     br_ssl_engine_context *eng = &sc->eng;
     struct ma_tls_keypair *kp = c->cred->kp;
-    /* a non-NULL, empty list of CA names makes BearSSL send CertificateRequest (any CA) */
-    static const br_x500_name no_names[1];
 
     br_ssl_server_zero(sc);
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
@@ -229,7 +313,7 @@ static void setup_engine(struct tls_conn *c)
     br_ssl_server_set_cache(sc, &c->srv->cache.vtable);
     c->rec.vtable = &recorder_vtable;
     br_ssl_engine_set_x509(eng, &c->rec.vtable);
-    br_ssl_server_set_trust_anchor_names(sc, no_names, 0);
+    br_ssl_server_set_trust_anchor_names(sc, c->names->v, c->names->n);
     br_ssl_engine_set_all_flags(eng, BR_OPT_TOLERATE_NO_CLIENT_AUTH | BR_OPT_NO_RENEGOTIATION);
     br_ssl_engine_set_buffer(eng, c->iobuf, sizeof c->iobuf, 1);
 }
@@ -243,11 +327,27 @@ static void check_handshake(struct tls_conn *c)
         return;
     cred_release(c->cred);
     c->cred = NULL;
+    names_release(c->names);
+    c->names = NULL;
     if (c->rec.have_key && c->rec.ncerts > 0) {
+        struct recorder *r = &c->rec;
+        size_t i;
+
+        static uint64_t serials;
+
         c->peer.cert_presented = 1;
-        c->peer.leaf_der = c->rec.leaf_len ? c->rec.leaf : NULL;
-        c->peer.leaf_len = c->rec.leaf_len;
-        c->peer.chain_len = c->rec.ncerts;
+        c->peer.serial = ++serials;
+        c->peer.chain_len = r->ncerts;
+        c->peer.chain_over = r->over;
+        if (!r->over) {
+            c->peer.ncerts = r->ncerts;
+            for (i = 0; i < r->ncerts; i++) {
+                c->peer.certs[i] = r->chain + r->off[i];
+                c->peer.cert_lens[i] = r->len[i];
+            }
+            c->peer.leaf_der = r->chain;
+            c->peer.leaf_len = r->len[0];
+        }
     }
 }
 
@@ -276,8 +376,9 @@ static void conn_close(const struct ma_net_conn_class **cc)
     ma_tls_io_close_notify(&c->io);
     close(c->io.fd);
     cred_release(c->cred);
+    names_release(c->names);
     free(c->rec.dec);
-    free(c->rec.leaf);
+    free(c->rec.chain);
     free(c);
 }
 
@@ -321,6 +422,8 @@ const struct ma_net_conn_class **ma_tls_server_accept(struct ma_tls_server *s, i
     c->srv = s;
     c->cred = s->cur;
     c->cred->refs++;
+    c->names = s->names;
+    c->names->refs++;
     setup_engine(c);
     ma_tls_io_init(&c->io, &c->sc.eng, fd, MA_NET_READABLE);
     if (ma_tls_random(seed, sizeof seed) != MA_OK) {
