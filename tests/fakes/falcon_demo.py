@@ -64,12 +64,18 @@ def main():
     kc_fake = kube.write_kubeconfig(os.path.join(work, "kubeconfig-fake-apiserver"), auth="token",
                                     token=kube.add_token("falcon-demo-token-0123456789abcdef"),
                                     namespace=NS)
+    # kubectl reaches the adapter as the HPA controller: a token the fake's TokenReview knows (the
+    # adapter delegates authentication and authorization to it)
+    hpa_token = "falcon-demo-hpa-token-0123456789abcdef"
+    kube.tokenreview_users[hpa_token] = {
+        "username": "system:serviceaccount:kube-system:horizontal-pod-autoscaler",
+        "groups": ["system:serviceaccounts", "system:serviceaccounts:kube-system"]}
     kc_adapter = os.path.join(work, "kubeconfig-adapter")
     env = dict(os.environ)
     env.pop("KUBECONFIG", None)
     for c in (["set-cluster", "adapter", "--server=https://127.0.0.1:%d" % a.port,
                "--insecure-skip-tls-verify=true"],
-              ["set-credentials", "adapter", "--token=unused"],
+              ["set-credentials", "adapter", "--token=" + hpa_token],
               ["set-context", "adapter", "--cluster=adapter", "--user=adapter"],
               ["use-context", "adapter"]):
         subprocess.run(["kubectl", "config", "--kubeconfig=" + kc_adapter] + c, check=True,

@@ -177,12 +177,20 @@ def bad_flag_bind_address():
 
 @test
 def falcon_backend_needs_a_cluster():
-    """Without --demo the Open-Falcon backend runs; outside a pod and without --kubeconfig it has
-    no cluster to watch: exit 1 naming the problem, not a half-working server."""
+    """Without --demo the Open-Falcon backend runs with delegated authorization; outside a pod and
+    without --kubeconfig there is no cluster to delegate to or watch: a bad flag combination
+    (exit 2) that names the way out, not a half-working server."""
     args = [a for a in ok_args() if a != "--demo"]
-    env_free = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_") and k != "KUBECONFIG"}
+    env_free = {k: v for k, v in os.environ.items()
+                if not k.startswith("KUBERNETES_") and k != "KUBECONFIG"}
     p = subprocess.run([BIN] + args, stdin=subprocess.DEVNULL, capture_output=True, timeout=10,
                        env=env_free, cwd=tempfile.mkdtemp(dir=TMP))
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode == 2, "exit status %d, want 2; stderr %r" % (p.returncode, err)
+    assert "--kubeconfig" in err, err
+    # AlwaysAllow lifts the authorization need; the backend still needs pods and definitions
+    p = subprocess.run([BIN] + args + ["--authorization-mode=AlwaysAllow"], stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=10, env=env_free, cwd=tempfile.mkdtemp(dir=TMP))
     err = p.stderr.decode("utf-8", "replace")
     assert p.returncode == 1, "exit status %d, want 1; stderr %r" % (p.returncode, err)
     assert "not running in a pod" in err and "--kubeconfig" in err, err

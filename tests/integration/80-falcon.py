@@ -882,6 +882,14 @@ def pods_cache_syncs_without_spurious_list_error():
 
 # ---- the original README walk-through ------------------------------------------------------------
 
+# kubectl talks to the adapter as the HPA controller would: a token the fake kube-apiserver's
+# TokenReview knows (the adapter delegates authentication, issue 5)
+HPA_TOKEN = "ma-it-falcon-kubectl-0123456789abcdef"
+K.tokenreview_users[HPA_TOKEN] = {
+    "username": "system:serviceaccount:kube-system:horizontal-pod-autoscaler",
+    "groups": ["system:serviceaccounts", "system:serviceaccounts:kube-system"]}
+
+
 def kubectl(adapter_, path):
     exe = shutil.which("kubectl")
     assert exe, "kubectl is not installed"
@@ -892,7 +900,7 @@ def kubectl(adapter_, path):
     env.pop("KUBERNETES_SERVICE_HOST", None)
     p = subprocess.run([exe, "--kubeconfig=" + kubeconfig,
                         "--server=https://127.0.0.1:%d" % adapter_.port,
-                        "--certificate-authority=" + adapter_.cafile, "--token=ma-it-falcon",
+                        "--certificate-authority=" + adapter_.cafile, "--token=" + HPA_TOKEN,
                         "--request-timeout=10s", "get", "--raw", path],
                        stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=30)
     assert p.returncode == 0, "kubectl get --raw %s: exit %d: %s" % (
