@@ -6,6 +6,7 @@
 #include "base/buf.h"
 #include "base/limits.h"
 #include "base/mem.h"
+#include "base/str.h"
 #include "base/time.h"
 #include "http/client.h"
 #include "json/read.h"
@@ -128,11 +129,8 @@ uint64_t ma_auth_sar_posted(const struct ma_auth_sar *s)
 /* FNV-1a: the slot index only; the full key is compared. */
 static struct slot *slot_for(struct ma_auth_sar *s, const char *k, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
+    uint64_t h = ma_hash_fnv1a(k, n);
 
-    for (i = 0; i < n; i++)
-        h = (h ^ (unsigned char)k[i]) * 1099511628211ULL;
     return &s->slots[h % MA_AUTH_SAR_CACHE_SLOTS];
 }
 

@@ -26,3 +26,15 @@ int ma_str_cmp(struct ma_str a, struct ma_str b)
         return c;
     return a.len < b.len ? -1 : a.len > b.len;
 }
+
+/* see base/str.h */
+uint64_t ma_hash_fnv1a(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0xcbf29ce484222325ull; /* the FNV-1a 64-bit offset basis */
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}

@@ -2,6 +2,7 @@
 #define MA_BASE_STR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* A borrowed byte slice: never owns its bytes, never NUL-terminated by contract. */
@@ -34,5 +35,9 @@ static inline int ma_str_eq(struct ma_str s, const char *cstr)
 int ma_str_eq_nocase(struct ma_str s, const char *cstr);
 /* Byte-wise comparison like strcmp: <0, 0, >0. */
 int ma_str_cmp(struct ma_str a, struct ma_str b);
+
+/* FNV-1a (64-bit) of p[0..n): for hash tables whose keys come from us or kube-apiserver, not
+ * from clients choosing collisions. */
+uint64_t ma_hash_fnv1a(const void *p, size_t n);
 
 #endif

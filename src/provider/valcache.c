@@ -65,17 +65,10 @@ struct ma_valcache {
     uint64_t serial;
 };
 
-/* FNV-1a: keys are short and chosen by us, not by clients, so flooding is not a concern. */
+/* keys are short and chosen by the backend, not by clients, so flooding is not a concern */
 static uint64_t hash_key(const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return ma_hash_fnv1a(p, n);
 }
 
 static struct entry *find(struct ma_valcache *c, struct ma_str key, uint64_t h)
