@@ -87,7 +87,8 @@ static const char usage_intro[] =
     "(custom.metrics.k8s.io v1beta1/v1beta2, external.metrics.k8s.io v1beta1).\n\n"
     "Usage: metrics-adapter [flags]             (Open-Falcon backend, the default)\n"
     "       metrics-adapter --demo [flags]      (embedded demo backend)\n"
-    "       metrics-adapter gen-certs --service NAME --namespace NS --out DIR (see gen-certs --help)\n"
+    "       metrics-adapter gen-certs --service NAME --namespace NS --out DIR\n"
+    "                                           (see gen-certs --help)\n"
     "\nFlags:\n";
 
 static size_t make_flags(struct ma_server *s, struct ma_flag *f)
@@ -438,7 +439,7 @@ static int falcon_caches_ready(void *arg, struct ma_errmsg *why)
     return 1;
 }
 
-static void watch_defs(struct ma_server *s)
+static int watch_defs(struct ma_server *s)
 {
     struct ma_kube_informer_handler h;
 
@@ -451,6 +452,7 @@ static void watch_defs(struct ma_server *s)
     ma_falcon_defs_informer_handler(s->external_defs, &h);
     s->def_inf[1] = ma_kube_cluster_watch(s->cluster, "cache/externalmetrics",
                                           FALCON_CRD_PATH "externalmetrics", 1, &h);
+    return s->def_inf[0] != NULL && s->def_inf[1] != NULL ? MA_OK : MA_ERR_LIMIT;
 }
 
 static int start_falcon(struct ma_server *s)
@@ -484,7 +486,10 @@ static int start_falcon(struct ma_server *s)
     }
     if (start_cluster(s) != MA_OK)
         goto out;
-    watch_defs(s);
+    if (watch_defs(s) != MA_OK) {
+        MA_LOG_E("too many informers: cannot watch the metric definitions");
+        goto out;
+    }
     add_ready_checks(s);
     fc.cache_ttl_ms = s->cache_ttl_ms;
     fc.stale_after_s = s->stale_after_ms / SEC;

@@ -50,6 +50,9 @@ struct pending {
     struct ma_prov_query *q;
     struct ma_valcache_waiter *w;
     struct ma_falcon_target t;
+    /* what the lookup found: a fresh key may be evicted by the request's own fetch before the
+     * waiter reports, so its fresh sample is kept here */
+    struct ma_valcache_sample *seen;
 };
 
 static struct falcon *falcon_of(const struct ma_provider_class **self)
@@ -62,14 +65,22 @@ static time_t wall_now(const struct falcon *f)
     return f->cfg.wall_now != NULL ? f->cfg.wall_now() : ma_time_wall();
 }
 
-/* Rate-limited per kind of failure: a message that differs from the last one logged (up to the
- * first digit, so ports and durations do not count) is logged at once. */
+/* Rate-limited per kind of failure: a message that differs from the last one logged is logged
+ * at once. Runs of digits compare equal (ports, durations, counts), the rest must match. */
 static int same_failure(const char *a, const char *b)
 {
-    for (; *a && *a == *b; a++, b++)
-        if (*a >= '0' && *a <= '9')
-            return 1;
-    return *a == *b || (*a >= '0' && *a <= '9');
+    while (*a && *b) {
+        if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+            while (*a >= '0' && *a <= '9')
+                a++;
+            while (*b >= '0' && *b <= '9')
+                b++;
+            continue;
+        }
+        if (*a++ != *b++)
+            return 0;
+    }
+    return *a == *b;
 }
 
 static void log_failure(struct falcon *f, const char *msg)
@@ -81,8 +92,8 @@ static void log_failure(struct falcon *f, const char *msg)
         return;
     }
     if (f->log_suppressed > 0)
-        MA_LOG_E("%s (%llu similar failures not logged in the last %d s)", msg,
-                 (unsigned long long)f->log_suppressed, LOG_EVERY_MS / 1000);
+        MA_LOG_E("%s (and %llu failure(s) not logged since the last line)", msg,
+                 (unsigned long long)f->log_suppressed);
     else
         MA_LOG_E("%s", msg);
     f->log_suppressed = 0;
@@ -198,10 +209,13 @@ static void on_values(void *arg, int err, const char *msg, const struct ma_valca
 {
     struct pending *p = arg;
     struct ma_prov_query *q = p->q;
+    size_t i;
 
-    (void)n;
     unlink_pending(p->f, p);
-    answer(p->f, q, &p->t, samples, err, msg);
+    for (i = 0; i < n; i++)
+        if (p->seen[i].state != MA_VALCACHE_FRESH)
+            p->seen[i] = samples[i];
+    answer(p->f, q, &p->t, p->seen, err, msg);
     q->done(q);
 }
 
@@ -247,6 +261,7 @@ static int serve(struct falcon *f, struct ma_prov_query *q, const struct ma_falc
     p->f = f;
     p->q = q;
     p->t = *t;
+    p->seen = samples;
     p->next = f->pending;
     if (f->pending)
         f->pending->prev = p;
@@ -322,8 +337,8 @@ static int list_one(const struct ma_falcon_def *def, void *arg)
         }
     }
     w->prev = def;
-    w->rc = ma_prov_list_add(w->out, gr, def->name, def->kind == MA_FALCON_DEF_EXTERNAL ? 1 :
-                                                                                       namespaced);
+    w->rc = ma_prov_list_add(w->out, gr, def->name,
+                             def->kind == MA_FALCON_DEF_EXTERNAL ? 1 : namespaced);
     return w->rc != MA_OK;
 }
 
@@ -411,7 +426,8 @@ void ma_backend_falcon_free(const struct ma_provider_class **p)
 }
 
 /* see backend/falcon.h */
-void ma_backend_falcon_stats(const struct ma_provider_class **p, struct ma_backend_falcon_stats *out)
+void ma_backend_falcon_stats(const struct ma_provider_class **p,
+                             struct ma_backend_falcon_stats *out)
 {
     *out = falcon_of(p)->st;
 }

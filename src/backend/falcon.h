@@ -26,12 +26,12 @@ struct ma_falcon_defs;
  * over them. Everything runs on the loop thread. */
 
 struct ma_backend_falcon_config {
-    struct ma_falcon_api_config api; /* copied, strings included */
-    int64_t cache_ttl_ms;            /* how long a fetched value is served; < 0: 50 s */
-    int64_t stale_after_s;           /* >= 1 */
+    struct ma_falcon_api_config api;          /* copied, strings included */
+    int64_t cache_ttl_ms;                     /* how long a fetched value is served; < 0: 50 s */
+    int64_t stale_after_s;                    /* >= 1 */
     enum ma_falcon_stale_policy stale_policy; /* OMIT or ZERO */
-    int seed_names;                  /* pods metrics without a CustomMetric: the original's naming */
-    size_t cache_max_entries;        /* 0: MA_VALCACHE_MAX_ENTRIES_DEFAULT */
+    int seed_names;           /* pods metrics without a CustomMetric: the original's naming */
+    size_t cache_max_entries; /* 0: MA_VALCACHE_MAX_ENTRIES_DEFAULT */
     /* The watched caches; not owned, MUST outlive the provider. Requests answer 503 until
      * caches_ready says they have synced (1; else 0 with the reason in why). */
     const struct ma_kube_pods *pods;
@@ -59,6 +59,7 @@ struct ma_backend_falcon_stats {
     uint64_t series_fetched; /* series asked of Falcon */
     uint64_t failures;       /* Falcon queries that failed */
 };
-void ma_backend_falcon_stats(const struct ma_provider_class **p, struct ma_backend_falcon_stats *out);
+void ma_backend_falcon_stats(const struct ma_provider_class **p,
+                             struct ma_backend_falcon_stats *out);
 
 #endif

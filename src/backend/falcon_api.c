@@ -253,7 +253,8 @@ static int read_sig_file(const char *path, struct ma_falcon_env_store *store, st
         ma_errmsg_set(em, "Open-Falcon sig file %s: %s", path, strerror(errno));
         return MA_ERR_IO;
     }
-    while ((r = read(fd, s + len, sizeof store->sig - len)) > 0 && len + (size_t)r < sizeof store->sig)
+    while ((r = read(fd, s + len, sizeof store->sig - len)) > 0 &&
+           len + (size_t)r < sizeof store->sig)
         len += (size_t)r;
     close(fd);
     if (r < 0) {

@@ -4,14 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/sorted.h"
 #include "base/mem.h"
-#include "json/read.h"
+#include "base/sorted.h"
 #include "kube/watch.h"
+#include "json/read.h"
 
 struct entry {
-    int marked;  /* relist: not seen again yet */
-    char *refused; /* the object did not decode: why (heap); def holds only its name */
+    int marked;               /* relist: not seen again yet */
+    char *refused;            /* the object did not decode: why (heap); def holds only its name */
     struct ma_falcon_def def; /* trimmed: only the used part of def._pool is allocated */
 };
 
@@ -177,8 +177,7 @@ static int on_upsert(void *arg, const struct ma_json_doc *d, int obj, struct ma_
         memset(def, 0, offsetof(struct ma_falcon_def, _pool));
         if (ma_json_str(d, ma_json_path(d, obj, "metadata.namespace"), def->namespace,
                         sizeof def->namespace) > 0 &&
-            ma_json_str(d, ma_json_path(d, obj, "metadata.name"), def->name,
-                        sizeof def->name) > 0)
+            ma_json_str(d, ma_json_path(d, obj, "metadata.name"), def->name, sizeof def->name) > 0)
             put(r, def, em->msg);
     }
     free(def);

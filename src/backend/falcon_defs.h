@@ -25,7 +25,8 @@ void ma_falcon_defs_free(struct ma_falcon_defs *r); /* NULL is a no-op */
 
 /* The informer handler that keeps r in step with a watch of the kind's resource. r MUST outlive
  * the informer. */
-void ma_falcon_defs_informer_handler(struct ma_falcon_defs *r, struct ma_kube_informer_handler *out);
+void ma_falcon_defs_informer_handler(struct ma_falcon_defs *r,
+                                     struct ma_kube_informer_handler *out);
 
 /* The definition of metric `name` in `namespace`, or NULL. Valid until the registry next changes
  * (an informer event), i.e. within one loop callback. */

@@ -92,6 +92,12 @@ static int add_item(struct ma_prov_query *q, struct ma_falcon_target *t, const c
     key[elen] = '\t';
     memcpy(key + elen + 1, counter, clen + 1);
     k = ma_arena_strndup(q->arena, key, elen + 1 + clen);
+    /* copies: ns and name may live in a cached pod or definition, which the next watch event
+     * frees while this request still waits for Falcon */
+    if (ns != NULL && (ns = ma_arena_strndup(q->arena, ns, strlen(ns))) == NULL)
+        return arena_full(q);
+    if (name != NULL && (name = ma_arena_strndup(q->arena, name, strlen(name))) == NULL)
+        return arena_full(q);
     if (k == NULL)
         return arena_full(q);
     t->namespaces[t->n] = ns;
@@ -143,9 +149,10 @@ static int resolve_pods(const struct ma_falcon_target_src *src, struct ma_prov_q
     if (q->name != NULL) {
         one = ma_kube_pods_get(src->pods, q->namespace, q->name);
         if (one != NULL && !has_series(one)) {
-            ma_prov_query_fail(q, 404, "the server could not find the metric %s for pods %s: the "
-                               "pod is %s", q->metric, q->name,
-                               one->deleted ? "terminating" : "not running");
+            ma_prov_query_fail(q, 404,
+                               "the server could not find the metric %s for pods %s: the "
+                               "pod is %s",
+                               q->metric, q->name, one->deleted ? "terminating" : "not running");
             return MA_ERR_NOTFOUND;
         }
         w.count = one != NULL;
@@ -169,10 +176,12 @@ static int resolve_object(struct ma_prov_query *q, const struct ma_falcon_def *d
 {
     const char *item_ns = def->target == MA_FALCON_TARGET_NAMESPACE ? NULL : ns;
     char key[KEY_MAX];
-    int len = ma_falcon_tmpl_render_object(&def->endpoint, ns, name, key, MA_FALCON_MAX_ENDPOINT + 1);
+    int len =
+        ma_falcon_tmpl_render_object(&def->endpoint, ns, name, key, MA_FALCON_MAX_ENDPOINT + 1);
 
     if (len < 0) {
-        ma_prov_query_fail(q, 404, "the server could not find the metric %s for %s %s: "
+        ma_prov_query_fail(q, 404,
+                           "the server could not find the metric %s for %s %s: "
                            "CustomMetric %s/%s: endpoint template does not render for it",
                            q->metric, q->group_resource, name, def->namespace, def->name);
         return len;
@@ -261,8 +270,10 @@ static int seed_def(const struct ma_falcon_target_src *src, struct ma_prov_query
     def->stale_after_s = -1;
     def->target = MA_FALCON_TARGET_POD;
     if (!src->seed_names) {
-        ma_prov_query_fail(q, 404, "the server could not find the metric %s for pods: no "
-                           "CustomMetric %s in namespace %s", q->metric, q->metric, q->namespace);
+        ma_prov_query_fail(q, 404,
+                           "the server could not find the metric %s for pods: no "
+                           "CustomMetric %s in namespace %s",
+                           q->metric, q->metric, q->namespace);
         return MA_ERR_NOTFOUND;
     }
     if (ma_falcon_def_seed_counter(q->metric, def->counter, sizeof def->counter, &em) < 0) {
@@ -299,8 +310,8 @@ static int resolve_custom(const struct ma_falcon_target_src *src, struct ma_prov
             return MA_ERR_NOTFOUND;
         def = seed;
     }
-    if (def == NULL || (is_pods ? def->target != MA_FALCON_TARGET_POD :
-                                  def->target != MA_FALCON_TARGET_OBJECT ||
+    if (def == NULL || (is_pods ? def->target != MA_FALCON_TARGET_POD
+                                : def->target != MA_FALCON_TARGET_OBJECT ||
                                       strcmp(def->resource, q->group_resource) != 0)) {
         ma_prov_query_fail(q, 404, "the server could not find the metric %s for %s", q->metric,
                            q->group_resource);
@@ -315,9 +326,10 @@ static int resolve_custom(const struct ma_falcon_target_src *src, struct ma_prov
     if (q->name == NULL) {
         /* Object metrics always name their object; listing arbitrary resources would need a
          * watch of each of them */
-        ma_prov_query_fail(q, 404, "the server could not find the metric %s for %s: metrics of "
-                           "%s are served for named objects only", q->metric, q->group_resource,
-                           q->group_resource);
+        ma_prov_query_fail(q, 404,
+                           "the server could not find the metric %s for %s: metrics of "
+                           "%s are served for named objects only",
+                           q->metric, q->group_resource, q->group_resource);
         return MA_ERR_NOTFOUND;
     }
     ma_falcon_target_kind(q->group_resource, kind, sizeof kind, av, sizeof av);
@@ -351,19 +363,14 @@ static int resolve_external(const struct ma_falcon_target_src *src, struct ma_pr
         struct ma_kube_label l = {"endpoint", ep};
         struct ma_kube_labels ls = {&l, 1};
         size_t len = strlen(ep);
-        const char *name;
 
         if (q->metric_selector != NULL && !ma_kube_selector_matches(q->metric_selector, &ls))
             continue;
         memcpy(key, ep, len);
-        rc = add_item(q, t, q->namespace, NULL, key, len, def->counter);
+        /* the item's name is the endpoint */
+        rc = add_item(q, t, q->namespace, ep, key, len, def->counter);
         if (rc != MA_OK)
             return rc;
-        /* the item's name is the endpoint: a slice of its key */
-        name = ma_arena_strndup(q->arena, ep, len);
-        if (name == NULL)
-            return arena_full(q);
-        t->names[t->n - 1] = name;
     }
     return MA_OK;
 }
@@ -387,7 +394,7 @@ static int judge(const struct ma_falcon_target *t, const struct ma_valcache_samp
                  double *v, int64_t *ts)
 {
     int have = s->fetched_at >= 0 && s->has_value;
-    int stale = !have || s->timestamp <= 0 || (int64_t)now - s->timestamp >= t->stale_after_s;
+    int stale = !have || s->timestamp <= 0 || (int64_t)now - s->timestamp > t->stale_after_s;
 
     if (s->state != MA_VALCACHE_FRESH && stale)
         return -1; /* Falcon did not answer for it: neither a value nor a zero can be trusted */
@@ -414,15 +421,16 @@ static void fail_named(const struct ma_falcon_target *t, const struct ma_valcach
         ma_prov_query_fail(q, 404, "the server could not find the metric %s for %s %s", q->metric,
                            q->group_resource, q->name);
     else if (s->fetched_at < 0 || !s->has_value || s->timestamp <= 0)
-        ma_prov_query_fail(q, 404, "the server could not find the metric %s for %s %s: "
-                           "Open-Falcon has no value for endpoint %.*s counter %s", q->metric,
-                           q->group_resource, q->name, elen, key, key + elen + 1);
+        ma_prov_query_fail(q, 404,
+                           "the server could not find the metric %s for %s %s: "
+                           "Open-Falcon has no value for endpoint %.*s counter %s",
+                           q->metric, q->group_resource, q->name, elen, key, key + elen + 1);
     else
-        ma_prov_query_fail(q, 404, "the server could not find the metric %s for %s %s: the last "
+        ma_prov_query_fail(q, 404,
+                           "the server could not find the metric %s for %s %s: the last "
                            "value of endpoint %.*s counter %s is %lld s old (stale after %lld s)",
                            q->metric, q->group_resource, q->name, elen, key, key + elen + 1,
-                           (long long)((int64_t)now - s->timestamp),
-                           (long long)t->stale_after_s);
+                           (long long)((int64_t)now - s->timestamp), (long long)t->stale_after_s);
 }
 
 struct agg {
@@ -473,8 +481,11 @@ void ma_falcon_target_answer(const struct ma_falcon_target *t,
         int r = judge(t, &samples[i], now, &v, &ts);
 
         if (r < 0) {
-            ma_prov_query_fail(q, 503, "%s", fail_msg != NULL ? fail_msg :
-                               "Open-Falcon backend: the value cache is full of series in flight");
+            ma_prov_query_fail(q, 503, "%s",
+                               fail_msg != NULL
+                                   ? fail_msg
+                                   : "Open-Falcon backend: the value cache had no room for this "
+                                     "request's series; try again");
             return;
         }
         if (r == 0)

@@ -27,7 +27,8 @@ struct ma_falcon_target_src {
     enum ma_falcon_stale_policy policy; /* --stale-policy (OMIT or ZERO) */
 };
 
-/* What one request needs. Arrays and strings live in the query's arena. keys[i] is
+/* What one request needs. Arrays and strings (copies) live in the query's arena, so a target
+ * outlives changes of the caches it was resolved from. keys[i] is
  * "endpoint\tcounter" (the value-cache key and the Falcon series); item i describes object
  * names[i] in namespaces[i] (custom) or endpoint names[i] (external). */
 struct ma_falcon_target {
@@ -51,8 +52,8 @@ int ma_falcon_target_resolve(const struct ma_falcon_target_src *src, struct ma_p
                              struct ma_falcon_target *t);
 
 /* Fill q's answer from samples[0..t->n) (as ma_valcache_lookup or a waiter reports them) at wall
- * time now. A sample with a value whose Falcon timestamp is > 0 and less than t->stale_after_s
- * old is served with that timestamp; a stale or absent one (unknown series, null) is left out
+ * time now. A sample with a value whose Falcon timestamp is > 0 and at most t->stale_after_s old
+ * is served with that timestamp; a stale or absent one (unknown series, null) is left out
  * under OMIT and served as 0 stamped now under ZERO. A series whose fetch failed (FAILED, or
  * MISSING: never fetched) is served from an older cached value when that value is not stale;
  * if any such series has none, q fails with 503 and fail_msg (MAY be NULL when nothing failed).

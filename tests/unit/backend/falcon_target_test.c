@@ -316,9 +316,10 @@ static void test_staleness(void)
     q.selector = &sel;
     CHECK_EQ(ma_falcon_target_resolve(&s, &q, &t), MA_OK);
     CHECK_EQ(t.n, 2);
-    /* omit: stale (300 s is already too old), unknown and null series are left out */
-    smp[0] = fresh(7, NOW - 299);
-    smp[1] = fresh(9, NOW - 300);
+    /* omit: stale (older than 300 s; exactly 300 s is still fresh), unknown and null series are
+     * left out */
+    smp[0] = fresh(7, NOW - 300);
+    smp[1] = fresh(9, NOW - 301);
     ma_falcon_target_answer(&t, smp, NOW, &q, NULL);
     CHECK_EQ(q.num_values, 1);
     CHECK(q.num_values == 1 && q.values[0].value == 7);
@@ -368,6 +369,33 @@ static void test_named_404_says_why(void)
     CHECK(strstr(q.err.msg, "no value") != NULL);
 }
 
+/* A target outlives the cache objects it came from: the pod may change (and be freed) while the
+ * request waits for Falcon. Under ASan a borrowed name would be a use-after-free here. */
+static void test_target_survives_cache_changes(void)
+{
+    struct ma_falcon_target_src s = src(1);
+    struct ma_prov_query q = query(MA_PROV_CUSTOM, "ns", "pods", NULL, "cpu.busy");
+    struct ma_valcache_sample smp[3];
+    struct ma_falcon_target t;
+
+    CHECK_EQ(ma_falcon_target_resolve(&s, &q, &t), MA_OK);
+    CHECK_EQ(t.n, 3);
+    /* every pod of ns replaced (MODIFIED events): the old allocations are freed */
+    add_pod("ns", "web-1", "web", "Running", ",\"hostname\":\"changed\"");
+    add_pod("ns", "web-2", "web", "Running", "");
+    add_pod("ns", "db-1", "db", "Running", "");
+    smp[0] = fresh(1, NOW - 1);
+    smp[1] = fresh(2, NOW - 1);
+    smp[2] = fresh(3, NOW - 1);
+    ma_falcon_target_answer(&t, smp, NOW, &q, NULL);
+    CHECK_EQ(q.num_values, 3);
+    if (q.num_values == 3) {
+        CHECK_STR(q.values[0].name, "db-1");
+        CHECK_STR(q.values[0].namespace, "ns");
+        CHECK_STR(q.values[2].name, "web-2");
+    }
+}
+
 int main(void)
 {
     setup();
@@ -378,6 +406,7 @@ int main(void)
     T_RUN(test_external);
     T_RUN(test_staleness);
     T_RUN(test_named_404_says_why);
+    T_RUN(test_target_survives_cache_changes);
     ma_falcon_defs_free(customs);
     ma_falcon_defs_free(externals);
     ma_kube_pods_free(pods);
