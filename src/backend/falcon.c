@@ -41,6 +41,7 @@ struct fetch {
     struct falcon *f;
     struct ma_valcache_fetch *vf;
     struct ma_falcon_query *fq;
+    int64_t started_us; /* for the --v=4 line: the Falcon share of a request's latency */
 };
 
 /* A request waiting for the value cache; lives in the request's arena. */
@@ -121,6 +122,8 @@ static void on_falcon(int err, const struct ma_errmsg *em, const struct ma_falco
     int64_t now = ma_time_mono_ms();
 
     unlink_fetch(f, x);
+    MA_LOGV(4, "Open-Falcon: %zu series, %s in %.3f ms", n, err == MA_OK ? "answered" : "failed",
+            (double)(ma_time_mono_us() - x->started_us) / 1000.0);
     if (err != MA_OK) {
         f->st.failures++;
         log_failure(f, em->msg);
@@ -173,6 +176,7 @@ static void start_fetch(struct falcon *f, struct ma_valcache_fetch *vf)
     x = ma_xcalloc(1, sizeof *x);
     x->f = f;
     x->vf = vf;
+    x->started_us = ma_time_mono_us();
     x->next = f->fetches;
     if (f->fetches)
         f->fetches->prev = x;

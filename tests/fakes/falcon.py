@@ -589,7 +589,11 @@ class FakeFalcon:
             return dict(self._counts)
 
     def count(self, path=None, prefix=None, method=None):
+        """Requests since the last reset_counts(). By path alone: exact at any number; with
+        prefix or method: from the log of the last 1000 requests."""
         with self._lock:
+            if prefix is None and method is None:
+                return sum(self._counts.values()) if path is None else self._counts[path]
             reqs = list(self.requests)
         return sum(1 for r in reqs if (path is None or r["path"] == path)
                    and (prefix is None or r["path"].startswith(prefix))
