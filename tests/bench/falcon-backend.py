@@ -17,6 +17,7 @@ adapter's. Environment: MA_BIN, BENCH_ROUNDS (default 3), BENCH_SECONDS (default
 
 import http.client
 import json
+import re
 import os
 import shutil
 import statistics
@@ -156,7 +157,7 @@ def main():
                fal.count(path="/api/v1/graph/lastpoint")))
 
         say("")
-        miss = adapter(kube, fal, "miss", "--cache-ttl=0")
+        miss = adapter(kube, fal, "miss", "--cache-ttl=0", "--v=4")
         rt50, rt99 = falcon_round_trip(fal)
         say("2. every request a cache miss (--cache-ttl=0), 100 series per Falcon request:")
         say("   fake Falcon lastpoint round trip from this process: p50 %.3f ms, p99 %.3f ms"
@@ -170,6 +171,14 @@ def main():
             say("   wrk -c%-2d %8.0f req/s  p50 %8.3f ms  p99 %8.3f ms  Falcon requests %d "
                 "(%.2f per answered request) %s" % (conns, w["rps"], w["p50"], w["p99"], n,
                                                     n / done if done else float("nan"), w["errors"]))
+        with open(miss.stderr_path) as f:
+            log = f.read()
+        seen = sorted(float(x) for x in re.findall(r"Open-Falcon: 100 series, answered in ([\d.]+) ms", log))
+        took = sorted(float(x) for x in re.findall(r"cpu\.busy\S* 200 ([\d.]+)ms", log))
+        if seen and took:
+            say("   adapter's --v=4 lines: request p50 %.3f ms, of which the Falcon query (send, wait, "
+                "read and match the reply) p50 %.3f ms" % (statistics.median(took),
+                                                         statistics.median(seen)))
         say("   (-c1: the miss latency minus the Falcon round trip is the adapter's own share; "
             "-c16: concurrent misses of the same series share one Falcon request)")
     finally:
