@@ -16,6 +16,13 @@ void ma_api_init(struct ma_api_ctx *api, const struct ma_provider_class **provid
     api->provider = provider;
     api->_shutting_down = 0;
     api->_nchecks = 0;
+    memset(&api->_memo, 0, sizeof api->_memo);
+}
+
+/* see api/api.h */
+void ma_api_release(struct ma_api_ctx *api)
+{
+    ma_api_memo_clear(&api->_memo);
 }
 
 /* see api/api.h */

@@ -1,6 +1,7 @@
 #ifndef MA_API_API_H
 #define MA_API_API_H
 
+#include "api/memo.h"
 #include "http/server.h"
 #include "provider/provider.h"
 
@@ -26,10 +27,14 @@ struct ma_api_ctx {
     int _shutting_down;
     struct ma_api_check _checks[MA_API_MAX_CHECKS];
     size_t _nchecks;
+    struct ma_api_memo _memo;
 };
 
 /* Serve from provider (not owned; MUST outlive the context). Never fails, allocates nothing. */
 void ma_api_init(struct ma_api_ctx *api, const struct ma_provider_class **provider);
+
+/* Free what serving allocated (reusable answers, api/memo.h); the context stays usable. */
+void ma_api_release(struct ma_api_ctx *api);
 
 /* The ma_http_handler_fn; api_ctx is a struct ma_api_ctx *. Answers GET and HEAD (else 405),
  * JSON only (406 when the Accept header allows neither JSON nor a wildcard). Answers before

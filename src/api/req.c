@@ -2,7 +2,10 @@
 
 #include "api/api.h"
 #include "api/fieldsel.h"
+#include "api/memo.h"
+#include "base/limits.h"
 #include "base/log.h"
+#include "base/time.h"
 #include "http/server.h"
 #include "http/url.h"
 #include "kube/selector.h"
@@ -102,6 +105,48 @@ static void respond(struct ma_api_req *r, int status, const char *type, const ch
     ma_http_respond(r->ex, status, type, headers);
 }
 
+/* ---- reusable answers (api/memo.h) ------------------------------------------------------------ */
+
+/* The memo key: the raw request target and the pretty flag, which together fix the bytes. */
+static size_t memo_key(const struct ma_api_req *r, char *out, size_t cap)
+{
+    const struct ma_str *t = &r->ex->req.target;
+
+    if (t->len + 1 > cap)
+        return 0;
+    memcpy(out, t->p, t->len);
+    out[t->len] = r->pretty ? 'P' : 'c';
+    return t->len + 1;
+}
+
+static void memo_store(struct ma_api_req *r)
+{
+    char key[MA_HTTP_MAX_LINE_DEFAULT + 2];
+    size_t n = memo_key(r, key, sizeof key);
+
+    if (n > 0 && !r->ex->body->err)
+        ma_api_memo_put(&r->api->_memo, key, n, r->memo_gen, r->q.memo_until_ms,
+                        r->ex->body->p, r->ex->body->len, ma_time_mono_ms());
+}
+
+/* Answer from the memo when the backend's state is what it was when the answer was stored. */
+static int memo_serve(struct ma_api_req *r, uint64_t gen)
+{
+    char key[MA_HTTP_MAX_LINE_DEFAULT + 2];
+    size_t n = memo_key(r, key, sizeof key);
+    const struct ma_api_memo_entry *e;
+
+    if (n == 0 || !r->accept_ok)
+        return 0;
+    e = ma_api_memo_get(&r->api->_memo, key, n, gen, ma_time_mono_ms());
+    if (e == NULL)
+        return 0;
+    ma_buf_reset(r->ex->body);
+    ma_buf_append(r->ex->body, e->body, e->body_len);
+    respond(r, 200, "application/json", NULL);
+    return 1;
+}
+
 /* see api/req.h */
 int ma_api_req_begin(struct ma_api_req *r, struct ma_json_w *w)
 {
@@ -137,6 +182,8 @@ void ma_api_req_end(struct ma_api_req *r, struct ma_json_w *w, int status)
     /* json.NewEncoder(w).Encode ends compact output with a newline; MarshalIndent does not */
     if (!r->pretty)
         ma_buf_appendc(r->ex->body, '\n');
+    if (status == 200 && r->memo_armed && r->q.memo_until_ms > 0)
+        memo_store(r);
     /* a NOSPACE body (response over the limit) is replaced by the server with a 500 */
     respond(r, status, "application/json", NULL);
 }
@@ -217,6 +264,12 @@ void ma_api_req_query(struct ma_api_req *r, void (*answer)(struct ma_api_req *r)
     r->answer = answer;
     r->q.done = query_done;
     r->q.done_arg = r;
+    if ((*p)->generation != NULL) {
+        r->memo_gen = (*p)->generation(p);
+        if (memo_serve(r, r->memo_gen))
+            return;
+        r->memo_armed = 1;
+    }
     rc = r->q.kind == MA_PROV_CUSTOM ? (*p)->get_custom(p, &r->q) : (*p)->get_external(p, &r->q);
     if (rc == MA_ERR_PARTIAL) {
         /* q->done comes from a later loop turn, so nothing can abort before this is set */

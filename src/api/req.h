@@ -23,6 +23,9 @@ struct ma_api_req {
     struct ma_prov_query q;
     /* what to write once q succeeded */
     void (*answer)(struct ma_api_req *r);
+    /* the provider's generation when q started (memo_armed: the answer may be stored) */
+    int memo_armed;
+    uint64_t memo_gen;
 };
 
 /* ---- query parameters ------------------------------------------------------------------------ */

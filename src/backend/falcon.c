@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
+#include "kube/pods.h"
 #include "kube/selector.h"
 #include "provider/valcache.h"
 
@@ -205,7 +206,11 @@ static void unlink_pending(struct falcon *f, struct pending *p)
 static void answer(struct falcon *f, struct ma_prov_query *q, const struct ma_falcon_target *t,
                    const struct ma_valcache_sample *samples, int err, const char *msg)
 {
-    ma_falcon_target_answer(t, samples, wall_now(f), q, err == MA_OK ? NULL : msg);
+    time_t now = wall_now(f);
+
+    ma_falcon_target_answer(t, samples, now, q, err == MA_OK ? NULL : msg);
+    if (q->err_status == 0 && err == MA_OK)
+        q->memo_until_ms = ma_falcon_target_memo_until(t, samples, now, ma_time_mono_ms());
 }
 
 static void on_values(void *arg, int err, const char *msg, const struct ma_valcache_sample *samples,
@@ -380,8 +385,17 @@ static int ready(const struct ma_provider_class **self, struct ma_errmsg *why)
     return f->cfg.caches_ready == NULL || f->cfg.caches_ready(f->cfg.caches_ready_arg, why);
 }
 
+/* Answers depend on the pods and both definition registries, and on time (memo_until_ms). */
+static uint64_t generation(const struct ma_provider_class **self)
+{
+    const struct falcon *f = falcon_of(self);
+
+    return ma_kube_pods_generation(f->cfg.pods) + ma_falcon_defs_generation(f->cfg.custom) +
+           ma_falcon_defs_generation(f->cfg.external);
+}
+
 static const struct ma_provider_class falcon_class = {
-    "falcon", list_custom, list_external, get_metric, get_metric, cancel, ready,
+    "falcon", list_custom, list_external, get_metric, get_metric, cancel, ready, generation,
 };
 
 /* see backend/falcon.h */

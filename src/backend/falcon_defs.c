@@ -20,6 +20,7 @@ struct ma_falcon_defs {
     struct entry **items; /* sorted by (def.name, def.namespace) */
     size_t n, cap;
     size_t refused;
+    uint64_t gen; /* bumped by every change */
 };
 
 /* see backend/falcon_defs.h */
@@ -97,6 +98,7 @@ static struct entry *entry_new(const struct ma_falcon_def *def)
 
 static void remove_at(struct ma_falcon_defs *r, size_t i)
 {
+    r->gen++;
     entry_free(r->items[i]);
     memmove(&r->items[i], &r->items[i + 1], (r->n - i - 1) * sizeof r->items[0]);
     r->n--;
@@ -110,6 +112,7 @@ static void put(struct ma_falcon_defs *r, const struct ma_falcon_def *def, const
     struct entry *e = entry_new(def);
 
     e->refused = refused ? ma_xstrdup(refused) : NULL;
+    r->gen++;
     if (found) {
         entry_free(r->items[i]);
         r->items[i] = e;
@@ -248,4 +251,10 @@ size_t ma_falcon_defs_count(const struct ma_falcon_defs *r)
 size_t ma_falcon_defs_refused(const struct ma_falcon_defs *r)
 {
     return r->refused;
+}
+
+/* see backend/falcon_defs.h */
+uint64_t ma_falcon_defs_generation(const struct ma_falcon_defs *r)
+{
+    return r->gen;
 }

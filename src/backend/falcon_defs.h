@@ -46,6 +46,10 @@ int ma_falcon_defs_each(const struct ma_falcon_defs *r,
 /* Definitions served (refusals not counted). */
 size_t ma_falcon_defs_count(const struct ma_falcon_defs *r);
 
+/* A counter bumped by every change of the registry (answers built from it stay valid while it
+ * stays the same). */
+uint64_t ma_falcon_defs_generation(const struct ma_falcon_defs *r);
+
 /* Objects refused since start (decode errors), for tests and logs. */
 size_t ma_falcon_defs_refused(const struct ma_falcon_defs *r);
 

@@ -508,3 +508,35 @@ void ma_falcon_target_answer(const struct ma_falcon_target *t,
 full:
     ma_prov_query_fail(q, 500, "Open-Falcon backend: request arena exhausted");
 }
+
+/* see backend/falcon_target.h */
+int64_t ma_falcon_target_memo_until(const struct ma_falcon_target *t,
+                                    const struct ma_valcache_sample *samples, time_t now,
+                                    int64_t now_ms)
+{
+    int64_t until = now_ms + t->ttl_ms;
+    size_t i;
+
+    if (t->ttl_ms <= 0)
+        return 0;
+    for (i = 0; i < t->n; i++) {
+        const struct ma_valcache_sample *s = &samples[i];
+        double v;
+        int64_t ts, at;
+
+        if (s->state != MA_VALCACHE_FRESH || s->fetched_at < 0)
+            return 0;
+        if (s->fetched_at + t->ttl_ms < until)
+            until = s->fetched_at + t->ttl_ms;
+        if (judge(t, s, now, &v, &ts) <= 0)
+            continue; /* left out: stays out until its value is fetched again */
+        if (ts == (int64_t)now && (s->timestamp <= 0 || !s->has_value ||
+                                   (int64_t)now - s->timestamp > t->stale_after_s))
+            return 0; /* a zero stamped now */
+        /* served until it turns stale: now - ts > stale_after, i.e. at ts + stale_after + 1 */
+        at = now_ms + ((s->timestamp + t->stale_after_s + 1) - (int64_t)now) * 1000;
+        if (at < until)
+            until = at;
+    }
+    return until > now_ms ? until : 0;
+}

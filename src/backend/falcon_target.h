@@ -63,6 +63,15 @@ void ma_falcon_target_answer(const struct ma_falcon_target *t,
                              const struct ma_valcache_sample *samples, time_t now,
                              struct ma_prov_query *q, const char *fail_msg);
 
+/* Until when (monotonic ms) the answer ma_falcon_target_answer gives for samples stays the same,
+ * if no pod or definition changes: the earliest moment a cached value expires (fetched_at +
+ * t->ttl_ms) or a served value turns stale. 0 (do not reuse) when a series was not fetched
+ * (failed, missing), when an item is a zero stamped now (its timestamp moves with the clock), or
+ * when t->ttl_ms is 0. now is wall seconds, now_ms monotonic ms, both read together. */
+int64_t ma_falcon_target_memo_until(const struct ma_falcon_target *t,
+                                    const struct ma_valcache_sample *samples, time_t now,
+                                    int64_t now_ms);
+
 /* The Kubernetes kind and apiVersion of a custom-metrics group_resource ("deployments.apps" ->
  * "Deployment", "apps/v1"): a table of the usual workload resources, else a guess from the plural
  * (drop "s", capitalise; version v1 of the group). Writes into kind[0..kcap) and av[0..acap). */

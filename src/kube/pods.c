@@ -48,6 +48,7 @@ struct ma_kube_pods {
     size_t nns, nss_cap;
     uint64_t seed;
     size_t count;
+    uint64_t gen; /* bumped by every change: ma_kube_pods_generation */
 };
 
 /* ===================================== hashing ===================================== */
@@ -287,6 +288,7 @@ int ma_kube_pods_upsert(struct ma_kube_pods *s, const struct ma_json_doc *d, int
     slot = table_find(&s->by_name, p->_hash, pod_eq, &k);
     n = ns_get_or_add(s, k.ns);
     at = ns_search(n, k.name, &found);
+    s->gen++;
     if (s->by_name.slot[slot] != NULL) {
         /* replace in place: same key, same slot, same position */
         ma_kube_pod_free(s->by_name.slot[slot]);
@@ -309,7 +311,14 @@ static void unlink_pod(struct ma_kube_pods *s, struct ns *n, size_t at)
     memmove(&n->pods[at], &n->pods[at + 1], (n->n - at - 1) * sizeof *n->pods);
     n->n--;
     s->count--;
+    s->gen++;
     ma_kube_pod_free(p);
+}
+
+/* see kube/pods.h */
+uint64_t ma_kube_pods_generation(const struct ma_kube_pods *s)
+{
+    return s->gen;
 }
 
 /* see kube/pods.h */

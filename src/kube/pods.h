@@ -74,6 +74,9 @@ int ma_kube_pods_each(const struct ma_kube_pods *s, const char *namespace,
                       const struct ma_kube_selector *sel,
                       int (*fn)(const struct ma_kube_pod *p, void *arg), void *arg);
 size_t ma_kube_pods_count(const struct ma_kube_pods *s);
+/* A counter that changes with every upsert, delete or sweep that removed a pod: answers built from
+ * the store stay valid while it stays the same. */
+uint64_t ma_kube_pods_generation(const struct ma_kube_pods *s);
 
 /* What one informer is responsible for: the pods of `namespace` (NULL: all namespaces) in
  * `store`. Caller-owned; MUST outlive the informer. */

@@ -67,6 +67,9 @@ struct ma_prov_query {
     struct ma_prov_value *values;
     size_t num_values;
     int err_status;             /* 0 = success, else the HTTP status of the failure (404, 503...) */
+    int64_t memo_until_ms;      /* a backend with generation(): this answer stays the same, for an
+                                   unchanged generation, until this monotonic time (api/memo.h);
+                                   0 (the default): do not reuse it */
     struct ma_errmsg err;       /* the Status message when err_status != 0 */
 
     /* completion for asynchronous answers; set by the API layer before calling the backend */
@@ -94,6 +97,9 @@ struct ma_provider_class {
     void (*cancel)(const struct ma_provider_class **self, struct ma_prov_query *q);
     /* 1 when the backend can serve (caches synced, ...); else 0 with the reason in why. */
     int (*ready)(const struct ma_provider_class **self, struct ma_errmsg *why);
+    /* MAY be NULL. A number that changes whenever anything an answer depends on changes, other
+     * than time (objects, definitions): with memo_until_ms it lets the API layer reuse answers. */
+    uint64_t (*generation)(const struct ma_provider_class **self);
 };
 
 /* Initialise an empty list whose memory comes from arena. */

@@ -425,5 +425,40 @@ def fifty_pods_one_falcon_request_and_cache_ttl():
     assert n3 == n2 + 1, "5 concurrent identical requests caused %d Falcon requests" % (n3 - n2)
 
 
+
+# ---- reused answers (api/memo.h) -----------------------------------------------------------------
+
+@test
+def reused_answers_follow_pod_and_definition_changes():
+    """With a one-hour cache (spec.cacheTTLSeconds) answers are reused without asking Falcon or
+    rendering again; a pod added, relabelled or deleted, or the definition deleted, must still show
+    at once (within CHANGE_MAX), not after the hour."""
+    ns = "memo"
+    for i in range(2):
+        pod(ns, "m-%d" % i, labels={"app": "memo"})
+        push(FL, "m-%d" % i, "memo.c", 10 + i)
+    define(ns, "memo.m", "memo.c", cacheTTLSeconds=3600)
+    wait_listed(NS, "pods/memo.m")
+    path = pods_path(ns, "memo.m", selector="app=memo")
+    expect(NS, path, {"m-0": "10", "m-1": "11"})
+    before = falcon_reqs(FL, "memo.c")
+    for _ in range(5):
+        expect(NS, path, {"m-0": "10", "m-1": "11"})
+    assert falcon_reqs(FL, "memo.c") == before, "answers within the TTL asked Falcon again"
+    # a new value in Falcon does not show within the TTL (the cache's contract) ...
+    push(FL, "m-0", "memo.c", 99)
+    expect(NS, path, {"m-0": "10", "m-1": "11"})
+    # ... but a new pod does, with its own value fetched
+    pod(ns, "m-2", labels={"app": "memo"})
+    push(FL, "m-2", "memo.c", 12)
+    within_change_max("pod added", lambda: values_of(NS, path) == {"m-0": "10", "m-1": "11",
+                                                                   "m-2": "12"})
+    K.set_labels(ns, "m-1", {"app": "other"})
+    within_change_max("pod relabelled", lambda: values_of(NS, path) == {"m-0": "10", "m-2": "12"})
+    K.delete("pods", ns, "m-2")
+    within_change_max("pod deleted", lambda: values_of(NS, path) == {"m-0": "10"})
+    K.delete(K.resource((GROUP, VERSION, "custommetrics")), ns, "memo.m")
+    within_change_max("definition deleted", lambda: get(NS, path)[0] == 404)
+
 if __name__ == "__main__":
     harness.run()

@@ -396,6 +396,46 @@ static void test_target_survives_cache_changes(void)
     }
 }
 
+/* How long an answer may be reused: until a cached value expires or a served value turns stale. */
+static void test_memo_until(void)
+{
+    struct ma_falcon_target_src s = src(1);
+    struct ma_prov_query q = query(MA_PROV_CUSTOM, "ns", "pods", NULL, "cpu.busy");
+    struct ma_valcache_sample smp[3];
+    struct ma_kube_selector sel;
+    struct ma_falcon_target t;
+    const int64_t now_ms = 1000000;
+
+    CHECK_EQ(ma_kube_selector_parse("app=web", 7, &sel, NULL), MA_OK);
+    q.selector = &sel;
+    CHECK_EQ(ma_falcon_target_resolve(&s, &q, &t), MA_OK);
+    CHECK_EQ(t.n, 2);
+    /* fetched 10 s ago with a 50 s TTL: reusable for 40 s; the values turn stale much later */
+    smp[0] = fresh(1, NOW - 10);
+    smp[1] = fresh(2, NOW - 20);
+    smp[0].fetched_at = smp[1].fetched_at = now_ms - 10000;
+    CHECK_EQ(ma_falcon_target_memo_until(&t, smp, NOW, now_ms), now_ms + 40000);
+    /* a value 290 s old turns stale (older than 300 s) at 301 s: in 11 s */
+    smp[1] = fresh(2, NOW - 290);
+    smp[1].fetched_at = now_ms - 10000;
+    CHECK_EQ(ma_falcon_target_memo_until(&t, smp, NOW, now_ms), now_ms + 11000);
+    /* an omitted stale value changes nothing until it is fetched again */
+    smp[1] = fresh(2, NOW - 1000);
+    smp[1].fetched_at = now_ms - 5000;
+    CHECK_EQ(ma_falcon_target_memo_until(&t, smp, NOW, now_ms), now_ms + 40000);
+    /* a zero stamped now moves with the clock: not reusable */
+    t.policy = MA_FALCON_STALE_ZERO;
+    CHECK_EQ(ma_falcon_target_memo_until(&t, smp, NOW, now_ms), 0);
+    t.policy = MA_FALCON_STALE_OMIT;
+    /* a failed fetch, or no caching at all: not reusable */
+    smp[0].state = MA_VALCACHE_FAILED;
+    CHECK_EQ(ma_falcon_target_memo_until(&t, smp, NOW, now_ms), 0);
+    smp[0].state = MA_VALCACHE_FRESH;
+    t.ttl_ms = 0;
+    CHECK_EQ(ma_falcon_target_memo_until(&t, smp, NOW, now_ms), 0);
+    (void)smp[2];
+}
+
 int main(void)
 {
     setup();
@@ -407,6 +447,7 @@ int main(void)
     T_RUN(test_staleness);
     T_RUN(test_named_404_says_why);
     T_RUN(test_target_survives_cache_changes);
+    T_RUN(test_memo_until);
     ma_falcon_defs_free(customs);
     ma_falcon_defs_free(externals);
     ma_kube_pods_free(pods);
