@@ -46,8 +46,8 @@ struct ma_auth {
     struct strs allowed, user_h, uid_h, group_h, extra_p, paths;
     struct ma_auth_cfg_flags cf;
     struct ma_auth_cfg *cfg;
-    struct ma_auth_tokenreview *tr;
-    struct ma_auth_sar *sar;
+    struct ma_auth_review *tr; /* TokenReview */
+    struct ma_auth_review *sar; /* SubjectAccessReview */
     /* ConfigMap reads */
     struct ma_kube_req *cm_req;
     char *cm_seen; /* body of the last ConfigMap applied (change detection) */
@@ -380,8 +380,8 @@ void ma_auth_free(struct ma_auth *a)
     if (a->timer)
         ma_net_loop_del_timer(a->loop, a->timer);
     ma_kube_req_cancel(a->cm_req);
-    ma_auth_tokenreview_free(a->tr);
-    ma_auth_sar_free(a->sar);
+    ma_auth_review_free(a->tr);
+    ma_auth_review_free(a->sar);
     ma_auth_cfg_free(a->cfg);
     strs_free(&a->allowed);
     strs_free(&a->user_h);
@@ -396,8 +396,8 @@ void ma_auth_free(struct ma_auth *a)
 /* see auth/auth.h */
 uint64_t ma_auth_reviews_posted(const struct ma_auth *a)
 {
-    return (a->tr ? ma_auth_tokenreview_posted(a->tr) : 0) +
-           (a->sar ? ma_auth_sar_posted(a->sar) : 0);
+    return (a->tr ? ma_auth_review_posted(a->tr) : 0) +
+           (a->sar ? ma_auth_review_posted(a->sar) : 0);
 }
 
 /* ==== the request path ============================================================================ */
@@ -409,8 +409,8 @@ struct pending {
     struct ma_auth_user u;
     struct ma_str token;
     int had_error;
-    struct ma_auth_tr_call *tr;
-    struct ma_auth_sar_call *sar;
+    struct ma_auth_review_call *tr;
+    struct ma_auth_review_call *sar;
     struct ma_auth_attrs at;
     char *spec;
     size_t spec_len;
@@ -473,8 +473,8 @@ static void on_abort(struct ma_http_exchange *ex)
 {
     struct pending *p = ex->handler_data;
 
-    ma_auth_tokenreview_cancel(p->tr);
-    ma_auth_sar_cancel(p->sar);
+    ma_auth_review_cancel(p->tr);
+    ma_auth_review_cancel(p->sar);
     p->tr = NULL;
     p->sar = NULL;
 }
@@ -501,10 +501,12 @@ static void decided(struct pending *p, int decision, const char *reason)
         forbidden(p, reason);
 }
 
-static void on_sar(void *arg, int decision, const char *reason, const struct ma_errmsg *em)
+static void on_sar(void *arg, int decision, const char *reason, size_t len,
+                   const struct ma_errmsg *em)
 {
     struct pending *p = arg;
 
+    (void)len; /* the reason is NUL-terminated */
     p->sar = NULL;
     if (decision < 0)
         internal_error(p, em->msg);
@@ -520,7 +522,7 @@ static void authorize(struct pending *p)
     struct ma_json_w w;
     const char *reason;
     char *path, *scratch, *mem, *method;
-    size_t cap;
+    size_t cap, reason_len;
     int n, d;
 
     ex->user = p->u.name;
@@ -562,14 +564,15 @@ static void authorize(struct pending *p)
     }
     p->spec = b.p;
     p->spec_len = b.len;
-    d = ma_auth_sar_cached(a->sar, p->spec, p->spec_len, ma_time_mono_ms(), &reason);
+    d = ma_auth_review_cached(a->sar, p->spec, p->spec_len, ma_time_mono_ms(), &reason,
+                              &reason_len);
     if (d != MA_ERR_NOTFOUND) {
         decided(p, d, reason);
         return;
     }
     ex->on_abort = on_abort;
     ex->handler_data = p;
-    p->sar = ma_auth_sar_start(a->sar, p->spec, p->spec_len, on_sar, p);
+    p->sar = ma_auth_review_start(a->sar, p->spec, p->spec_len, on_sar, p);
 }
 
 /* After TokenReview (or its cache): the token decides, unless it failed and something else
@@ -580,24 +583,21 @@ static void token_outcome(struct pending *p, int rc, const struct ma_errmsg *em)
         authorize(p);
     else if (rc == MA_ERR_NOSPACE)
         internal_error(p, "request arena exhausted");
-    else if (rc == MA_ERR_NOTFOUND) /* answered but not cached (TTL 0): treat as unverified */
-        unauthorized(p, "token review answer expired before use (cache TTL 0?)");
     else
         unauthorized(p, em->msg);
 }
 
-static void on_tokenreview(void *arg, int rc, const struct ma_errmsg *em)
+static void on_tokenreview(void *arg, int verdict, const char *text, size_t len,
+                           const struct ma_errmsg *em)
 {
     struct pending *p = arg;
-
     struct ma_errmsg e2;
 
     p->tr = NULL;
-    if (rc != MA_OK)
+    if (verdict < 0)
         unauthorized(p, em->msg);
     else
-        token_outcome(p, ma_auth_tokenreview_cached(p->a->tr, p->token, ma_time_mono_ms(),
-                                                    p->ex->arena, &p->u, &e2),
+        token_outcome(p, ma_auth_tokenreview_user(verdict, text, len, p->ex->arena, &p->u, &e2),
                       &e2);
 }
 
@@ -607,6 +607,8 @@ void ma_auth_handle(void *ctx, struct ma_http_exchange *ex)
     struct ma_auth *a = ctx;
     struct pending *p;
     struct ma_errmsg em;
+    const char *text;
+    size_t len;
     int rc;
 
     if (a->passthrough) {
@@ -633,12 +635,12 @@ void ma_auth_handle(void *ctx, struct ma_http_exchange *ex)
     case MA_AUTHN_TOKEN:
         break;
     }
-    rc = ma_auth_tokenreview_cached(a->tr, p->token, ma_time_mono_ms(), ex->arena, &p->u, &em);
+    rc = ma_auth_review_cached(a->tr, p->token.p, p->token.len, ma_time_mono_ms(), &text, &len);
     if (rc != MA_ERR_NOTFOUND) {
-        token_outcome(p, rc, &em);
+        token_outcome(p, ma_auth_tokenreview_user(rc, text, len, ex->arena, &p->u, &em), &em);
         return;
     }
     ex->on_abort = on_abort;
     ex->handler_data = p;
-    p->tr = ma_auth_tokenreview_start(a->tr, p->token, on_tokenreview, p);
+    p->tr = ma_auth_review_start(a->tr, p->token.p, p->token.len, on_tokenreview, p);
 }

@@ -334,6 +334,36 @@ def slow_review_is_shared():
 
 
 @test
+def slow_token_review_is_shared():
+    """A slow TokenReview: concurrent requests with the same new token wait for one review."""
+    F.tokenreview_users["shared-token"] = {"username": "sharer", "groups": ["g"]}
+    n = len(F.tokenreviews)
+    F.delay(1.0, count=1, path="/apis/authentication.k8s.io")
+    results = [None] * 5
+
+    def one(i):
+        try:
+            results[i] = request(EM + "/namespaces/team/demo_queue_depth",
+                                 headers={"Authorization": "Bearer shared-token"})[0]
+        except Exception as e:  # noqa: BLE001
+            results[i] = repr(e)
+    try:
+        ts = [threading.Thread(target=one, args=(i,)) for i in range(5)]
+        t0 = time.monotonic()
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(10)
+        took = time.monotonic() - t0
+    finally:
+        F.clear_faults()
+    assert results == [200] * 5, "results %r" % results
+    assert took >= 0.9, "answered in %.2f s although the review took 1 s" % took
+    assert len(F.tokenreviews) == n + 1, "%d TokenReviews posted for 5 requests with one token" % (
+        len(F.tokenreviews) - n)
+
+
+@test
 def health_paths_without_credentials():
     n = sars()
     for p in ("/healthz", "/livez", "/readyz"):
