@@ -548,6 +548,7 @@ static void authorize(struct pending *p)
     }
     method = ma_arena_strndup(ex->arena, ex->req.method.p, ex->req.method.len);
     ma_auth_attrs_parse(path, scratch, method ? method : "", &p->at);
+    ma_auth_attrs_apply_query(&p->at, ex->req.query);
     /* the spec JSON: at most ~6x the escaped inputs, which the request head bounds */
     cap = 1024 + 6 * (ex->req.path.len + 64 * MA_AUTH_MAX_GROUPS);
     mem = ma_arena_alloc(ex->arena, cap);

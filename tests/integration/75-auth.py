@@ -278,6 +278,25 @@ def sar_deny_and_error():
 
 
 @test
+def watch_query_is_the_watch_verb():
+    """RequestInfo: a nameless get with ?watch=true (any value but 0/false) is reviewed as verb
+    watch; ?watch=false stays list; a named get stays get."""
+    path = EM + "/namespaces/default/demo_queue_depth"
+    for query, verb in (("?watch=true", "watch"), ("?labelSelector=a%3Db&watch=1", "watch"),
+                        ("?watch=false", "list"), ("", "list")):
+        st, _, body = raw_request(path + query, FP, proxied("watcher", ["g"]))
+        assert st not in (401, 403, 500), "%s: %d %s" % (query, st, body[:300])
+        ra = last_sar()["resourceAttributes"]
+        assert ra["verb"] == verb and "name" not in ra, "%s: %s" % (query, json.dumps(ra))
+    raw_request(CM2 + "/namespaces/default/pods/web-0/rps?watch=true", FP, proxied("watcher"))
+    assert last_sar()["resourceAttributes"]["verb"] == "get", json.dumps(last_sar())
+    DENY.add("watcher2")
+    st, _, body = raw_request(path + "?watch=true", FP, proxied("watcher2"))
+    must(st, body, 403, "denied watch")
+    assert 'User \\"watcher2\\" cannot watch resource \\"demo_queue_depth\\"' in body.decode(), body
+
+
+@test
 def sar_cache_expiry():
     path = CM2 + "/namespaces/default/metrics/queue_len"
     who = proxied("cachy", ["g1"])
