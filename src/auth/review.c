@@ -169,7 +169,8 @@ static void remember(struct ma_auth_review *r, const char *k, size_t n, int verd
     sl->expires_ms = ma_time_mono_ms() + ttl;
 }
 
-/* The verdict of a finished POST, its text in *text (cached when a verdict), or a negative code with em. */
+/* The verdict of a finished POST, its text in *text (cached when a verdict), or a negative code
+ * with em. */
 static int read_result(struct ma_auth_review_call *c, const struct ma_http_result *res,
                        struct ma_buf *text, struct ma_errmsg *em)
 {
@@ -224,7 +225,8 @@ static void on_done(const struct ma_http_result *res, void *arg)
 }
 
 /* The leader under review for key, or NULL. */
-static struct ma_auth_review_call *find_leader(struct ma_auth_review *r, const char *key, size_t len)
+static struct ma_auth_review_call *find_leader(struct ma_auth_review *r, const char *key,
+                                               size_t len)
 {
     struct ma_auth_review_call *l;
 

@@ -46,9 +46,9 @@ struct ma_auth_review *ma_auth_review_new(struct ma_kube_client *kc,
 /* Free r (NULL: no-op); calls in flight are cancelled without callbacks. */
 void ma_auth_review_free(struct ma_auth_review *r);
 
-/* The cached answer for key[0..len) at monotonic time now_ms: the verdict, with *text (NUL-terminated,
- * *text_len bytes before the NUL) valid until the next call into this module. MA_ERR_NOTFOUND when
- * not cached or expired. No allocation. */
+/* The cached answer for key[0..len) at monotonic time now_ms: the verdict, with *text
+ * (NUL-terminated, *text_len bytes before the NUL) valid until the next call into this module.
+ * MA_ERR_NOTFOUND when not cached or expired. No allocation. */
 int ma_auth_review_cached(struct ma_auth_review *r, const char *key, size_t len, int64_t now_ms,
                           const char **text, size_t *text_len);
 

@@ -33,8 +33,10 @@ static int read_reply(const char *body, size_t len, struct ma_buf *text, struct 
 }
 
 static const struct ma_auth_review_class sar_class = {
-    "SubjectAccessReview", "/apis/authorization.k8s.io/v1/subjectaccessreviews", write_body,
-    read_reply,
+    .kind = "SubjectAccessReview",
+    .path = "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+    .write_body = write_body,
+    .read_reply = read_reply,
 };
 
 /* see auth/sar.h */
@@ -73,7 +75,8 @@ int ma_auth_sar_parse_reply(const char *body, size_t len, char *reason, size_t c
         goto out;
     }
     t = ma_json_get(&d, st, "reason");
-    if (t >= 0 && !ma_json_is_null(&d, t) && ma_json_str(&d, t, reason, cap) < 0 && reason[0] == 0) {
+    if (t >= 0 && !ma_json_is_null(&d, t) && ma_json_str(&d, t, reason, cap) < 0 &&
+        reason[0] == 0) {
         ma_errmsg_set(em, "SubjectAccessReview reply: status.reason is not a string");
         goto out;
     }

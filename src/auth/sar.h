@@ -9,10 +9,10 @@
 
 struct ma_kube_client;
 
-/* Delegated authorization: SubjectAccessReview against kube-apiserver (spec 5.7). What is particular
- * to it: the request body and the reading of the answer; caching and coalescing are auth/review.h's.
- * The review key is the SubjectAccessReviewSpec JSON object; the verdict is MA_AUTH_ALLOW or
- * MA_AUTH_DENY and its text the authorizer's reason ("" if none). */
+/* Delegated authorization: SubjectAccessReview against kube-apiserver (spec 5.7). What is
+ * particular to it: the request body and the reading of the answer; caching and coalescing are
+ * auth/review.h's. The review key is the SubjectAccessReviewSpec JSON object; the verdict is
+ * MA_AUTH_ALLOW or MA_AUTH_DENY and its text the authorizer's reason ("" if none). */
 
 /* A reviewer posting through kc (not owned; MUST outlive it) with a decision cache of
  * MA_AUTH_SAR_CACHE_SLOTS entries, as kube's webhook authorizer: allowed answers live allow_ttl_ms,

@@ -61,7 +61,8 @@ static int read_reply(const char *body, size_t len, struct ma_buf *text, struct 
         goto out;
     }
     if (auth) {
-        ma_buf_append(text, body + d.tok[user].start, (size_t)(d.tok[user].end - d.tok[user].start));
+        ma_buf_append(text, body + d.tok[user].start,
+                      (size_t)(d.tok[user].end - d.tok[user].start));
         rc = MA_AUTH_ALLOW;
         goto out;
     }
@@ -77,7 +78,10 @@ out:
 }
 
 static const struct ma_auth_review_class tokenreview_class = {
-    "TokenReview", "/apis/authentication.k8s.io/v1/tokenreviews", write_body, read_reply,
+    .kind = "TokenReview",
+    .path = "/apis/authentication.k8s.io/v1/tokenreviews",
+    .write_body = write_body,
+    .read_reply = read_reply,
 };
 
 /* see auth/tokenreview.h */

@@ -79,7 +79,7 @@ static int read_reply(const char *body, size_t len, struct ma_buf *text, struct 
 }
 
 static const struct ma_auth_review_class test_class = {"TestReview", "/apis/test/v1/reviews",
-                                                        write_body, read_reply};
+                                                       write_body, read_reply};
 
 /* What callbacks received, in order. */
 struct got {
@@ -144,7 +144,7 @@ static void test_post_and_cache(void)
     CHECK_EQ(cached(r, "alice", now, &text), MA_AUTH_ALLOW);
     CHECK_STR(text, "RBAC: ok");
     CHECK_EQ(cached(r, "alice", now + 20000, &text), MA_ERR_NOTFOUND); /* expired */
-    CHECK_EQ(cached(r, "alic", now, &text), MA_ERR_NOTFOUND);         /* full key compared */
+    CHECK_EQ(cached(r, "alic", now, &text), MA_ERR_NOTFOUND);          /* full key compared */
     CHECK_EQ(cached(r, "alicf", now, &text), MA_ERR_NOTFOUND);
     /* deny TTL 0: answered, not cached */
     ma_auth_review_start(r, "bob", 3, on_answer, &g);

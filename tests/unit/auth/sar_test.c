@@ -1,5 +1,5 @@
 /* auth/sar.c: reply parsing (allowed, denied, both, malformed) and the review kind (body,
- * reason as text); caching and coalescing: review_test.c; the POST: tests/integration/75-auth.py. */
+ * reason as text); caching and coalescing: review_test.c; the POST: 75-auth.py. */
 #include "../../../src/auth/sar.c"
 
 #include "t.h"
@@ -45,8 +45,8 @@ static void test_class(void)
                                "\"kind\":\"SubjectAccessReview\",\"spec\":{\"a\":1}}");
     CHECK_STR(sar_class.path, "/apis/authorization.k8s.io/v1/subjectaccessreviews");
     ma_buf_init_heap(&text, 1024);
-    CHECK_EQ(sar_class.read_reply("{\"status\":{\"allowed\":true,\"reason\":\"RBAC\"}}", 43,
-                                  &text, NULL),
+    CHECK_EQ(sar_class.read_reply("{\"status\":{\"allowed\":true,\"reason\":\"RBAC\"}}", 43, &text,
+                                  NULL),
              MA_AUTH_ALLOW);
     CHECK_STR(ma_buf_cstr(&text), "RBAC");
     ma_buf_reset(&text);

@@ -1,5 +1,5 @@
 /* auth/tokenreview.c: the request body, reply reading (authenticated, refused, malformed) and the
- * user of an answer; caching and coalescing: review_test.c; the POST: tests/integration/75-auth.py. */
+ * user of an answer; caching and coalescing: review_test.c; the POST: 75-auth.py. */
 #include "../../../src/auth/tokenreview.c"
 
 #include "t.h"
@@ -28,8 +28,9 @@ static void test_body(void)
     CHECK_STR(tokenreview_class.path, "/apis/authentication.k8s.io/v1/tokenreviews");
     ma_buf_init_fixed(&b, mem, sizeof mem);
     tokenreview_class.write_body(&b, "a\"b\\c\n", 6);
-    CHECK_STR(ma_buf_cstr(&b), "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\","
-                               "\"spec\":{\"token\":\"a\\\"b\\\\c\\n\"}}");
+    CHECK_STR(ma_buf_cstr(&b),
+              "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\","
+              "\"spec\":{\"token\":\"a\\\"b\\\\c\\n\"}}");
     memset(worst, 1, sizeof worst);
     ma_buf_init_fixed(&b, mem, sizeof mem);
     tokenreview_class.write_body(&b, worst, sizeof worst);
@@ -64,9 +65,9 @@ static void test_replies(void)
     CHECK_EQ(take("{\"status\":{\"authenticated\":false}}", &a, &u, &em), MA_ERR_DENIED);
     CHECK_STR(em.msg, "invalid bearer token");
     /* no group added by the reply: system:authenticated appended */
-    CHECK_EQ(take("{\"status\":{\"authenticated\":true,\"user\":{\"username\":\"x\"}}}", &a, &u,
-                  &em),
-             MA_OK);
+    CHECK_EQ(
+        take("{\"status\":{\"authenticated\":true,\"user\":{\"username\":\"x\"}}}", &a, &u, &em),
+        MA_OK);
     CHECK_EQ(u.ngroups, 1);
     CHECK_STR(u.groups[0], "system:authenticated");
     /* malformed replies: no verdict (so nothing to cache) */
