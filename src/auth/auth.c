@@ -18,6 +18,7 @@
 #include "http/url.h"
 #include "json/write.h"
 #include "kube/client.h"
+#include "kube/cluster.h"
 #include "net/loop.h"
 #include "tls/peercert.h"
 #include "tls/server.h"
@@ -35,7 +36,8 @@ struct strs {
 
 struct ma_auth {
     struct ma_net_loop *loop;
-    struct ma_kube_client *kc;
+    struct ma_kube_client *kc; /* the ConfigMap and TokenReview (authn_cluster's or the main) */
+    struct ma_kube_cluster *authn_cluster, *authz_cluster; /* owned; NULL: the main client */
     struct ma_tls_server *tls;
     const struct ma_auth_flags *f;
     ma_http_handler_fn next;
@@ -46,7 +48,7 @@ struct ma_auth {
     struct strs allowed, user_h, uid_h, group_h, extra_p, paths;
     struct ma_auth_cfg_flags cf;
     struct ma_auth_cfg *cfg;
-    struct ma_auth_review *tr; /* TokenReview */
+    struct ma_auth_review *tr;  /* TokenReview */
     struct ma_auth_review *sar; /* SubjectAccessReview */
     /* ConfigMap reads */
     struct ma_kube_req *cm_req;
@@ -93,6 +95,11 @@ size_t ma_auth_flags_table(struct ma_auth_flags *f, struct ma_flag *out)
          "headers holding groups, one per line (default X-Remote-Group)");
     FLAG("requestheader-extra-headers-prefix", MA_FLAG_LIST, &f->extra_prefixes,
          "header prefixes of user extras (default X-Remote-Extra-)");
+    FLAG("authentication-kubeconfig", MA_FLAG_STRING, &f->authn_kubeconfig,
+         "kubeconfig for TokenReview and the ConfigMap lookup (default: --kubeconfig or "
+         "in-cluster)");
+    FLAG("authorization-kubeconfig", MA_FLAG_STRING, &f->authz_kubeconfig,
+         "kubeconfig for SubjectAccessReview (default: --kubeconfig or in-cluster)");
     FLAG("authentication-token-webhook-cache-ttl", MA_FLAG_DURATION, &f->token_ttl_ms,
          "cache TokenReview answers this long", 0, DAY);
     FLAG("authorization-webhook-cache-authorized-ttl", MA_FLAG_DURATION, &f->allow_ttl_ms,
@@ -126,9 +133,12 @@ const char *ma_auth_flags_check(struct ma_auth_flags *f, int demo, int have_clus
     } else {
         return "invalid value for --authorization-mode: want Delegated or AlwaysAllow";
     }
+    if (f->authz_kubeconfig != NULL && f->authz_kubeconfig[0] != '\0')
+        have_cluster = 1; /* for SubjectAccessReview, all Delegated needs */
     if (f->_delegated && !have_cluster)
-        return "--authorization-mode=Delegated needs a kube-apiserver (--kubeconfig or "
-               "in-cluster); use --authorization-mode=AlwaysAllow for local use";
+        return "--authorization-mode=Delegated needs a kube-apiserver (--kubeconfig, "
+               "--authorization-kubeconfig or in-cluster); use --authorization-mode=AlwaysAllow "
+               "for local use";
     return NULL;
 }
 
@@ -309,6 +319,26 @@ static int64_t resync(struct ma_net_loop *loop, void *arg)
     return MA_AUTH_CONFIG_RESYNC_MS;
 }
 
+/* --authentication-kubeconfig / --authorization-kubeconfig: when path is set, a cluster
+ * connection of its own (*out) whose client replaces *kc. Nothing is sent yet. */
+static int other_cluster(struct ma_auth *a, const char *what, const char *path,
+                         struct ma_kube_cluster **out, struct ma_kube_client **kc,
+                         struct ma_errmsg *em)
+{
+    struct ma_errmsg e2;
+
+    if (path == NULL || path[0] == '\0')
+        return MA_OK;
+    *out = ma_kube_cluster_new(a->loop, path, &e2);
+    if (*out == NULL) {
+        ma_errmsg_set(em, "--%s-kubeconfig: %s", what, e2.msg);
+        return MA_ERR_SYNTAX;
+    }
+    *kc = ma_kube_cluster_client(*out);
+    MA_LOG_I("--%s-kubeconfig: %s", what, ma_kube_cluster_origin(*out));
+    return MA_OK;
+}
+
 /* see auth/auth.h */
 struct ma_auth *ma_auth_new(struct ma_net_loop *loop, const struct ma_auth_flags *f, int demo,
                             struct ma_kube_client *kc, struct ma_tls_server *tls,
@@ -317,8 +347,14 @@ struct ma_auth *ma_auth_new(struct ma_net_loop *loop, const struct ma_auth_flags
     struct ma_auth *a = ma_xcalloc(1, sizeof *a);
     /* the demo's default (AlwaysAllow, no cluster lookups) keeps `--demo` a local toy */
     int quiet_demo = demo && !f->_mode_explicit;
+    struct ma_kube_client *authz_kc = kc;
 
     a->loop = loop;
+    if (other_cluster(a, "authentication", f->authn_kubeconfig, &a->authn_cluster, &kc, em) ||
+        other_cluster(a, "authorization", f->authz_kubeconfig, &a->authz_cluster, &authz_kc, em)) {
+        ma_auth_free(a);
+        return NULL;
+    }
     a->kc = kc;
     a->tls = tls;
     a->f = f;
@@ -347,7 +383,7 @@ struct ma_auth *ma_auth_new(struct ma_net_loop *loop, const struct ma_auth_flags
     if (kc != NULL && !quiet_demo)
         a->tr = ma_auth_tokenreview_new(kc, f->token_ttl_ms);
     if (a->delegated)
-        a->sar = ma_auth_sar_new(kc, f->allow_ttl_ms, f->deny_ttl_ms);
+        a->sar = ma_auth_sar_new(authz_kc, f->allow_ttl_ms, f->deny_ttl_ms);
     if (apply_config(a, NULL, 0, em) != MA_OK) {
         ma_auth_free(a);
         return NULL;
@@ -382,6 +418,8 @@ void ma_auth_free(struct ma_auth *a)
     ma_kube_req_cancel(a->cm_req);
     ma_auth_review_free(a->tr);
     ma_auth_review_free(a->sar);
+    ma_kube_cluster_free(a->authn_cluster); /* after the requests above were cancelled */
+    ma_kube_cluster_free(a->authz_cluster);
     ma_auth_cfg_free(a->cfg);
     strs_free(&a->allowed);
     strs_free(&a->user_h);

@@ -493,6 +493,49 @@ def delegated_needs_a_cluster():
 
 
 @test
+def review_kubeconfigs():
+    """--authentication-kubeconfig (TokenReview, the ConfigMap) and --authorization-kubeconfig
+    (SubjectAccessReview) post with their own identities; the main one still lists pods."""
+    authn = F.add_token("it-authn-kubeconfig-token-0123456789", user="authn-identity")
+    authz = F.add_token("it-authz-kubeconfig-token-0123456789", user="authz-identity")
+    kc_n = F.write_kubeconfig(os.path.join(F.dir, "kubeconfig-authn"), auth="token", token=authn)
+    kc_z = F.write_kubeconfig(os.path.join(F.dir, "kubeconfig-authz"), auth="token", token=authz)
+    F.reset_counts()
+    b = Adapter("--kubeconfig=" + KC, "--authorization-mode=Delegated",
+                "--authentication-kubeconfig=" + kc_n, "--authorization-kubeconfig=" + kc_z,
+                name="review-kubeconfigs")
+    st, _, body = request(EM + "/namespaces/team/demo_queue_depth",
+                          headers={"Authorization": "Bearer good-token"}, adapter=b)
+    must(st, body, 200, "token through the authentication kubeconfig")
+    with F._lock:
+        reqs = list(F.requests)
+
+    def bearers(prefix):
+        return {r["headers"].get("Authorization") for r in reqs if r["path"].startswith(prefix)}
+    assert bearers("/apis/authentication.k8s.io/") == {"Bearer " + authn}, \
+        bearers("/apis/authentication.k8s.io/")
+    assert bearers("/apis/authorization.k8s.io/") == {"Bearer " + authz}, \
+        bearers("/apis/authorization.k8s.io/")
+    assert bearers("/api/v1/namespaces/kube-system/configmaps/") == {"Bearer " + authn}, \
+        bearers("/api/v1/namespaces/kube-system/configmaps/")
+    assert bearers("/api/v1/pods") == {"Bearer " + TOK}, bearers("/api/v1/pods")
+    log = open(b.stderr_path, errors="replace").read()
+    assert "--authorization-kubeconfig: kubeconfig " + kc_z in log, log[-2000:]
+    # no main cluster: Delegated runs on --authorization-kubeconfig alone
+    d = Adapter("--demo", "--authorization-mode=Delegated", "--authorization-kubeconfig=" + kc_z,
+                name="authz-kubeconfig-only")
+    n = sars()
+    st, _, body = request(CM2 + "/nodes/n1/load", adapter=d)
+    assert st not in (401, 500) and sars() == n + 1, (st, body[:300])
+    assert last_sar()["user"] == "system:anonymous", json.dumps(last_sar())
+    rc, out = run_adapter_expect_exit(["--demo", "--kubeconfig=" + KC,
+                                       "--authorization-mode=Delegated",
+                                       "--authentication-kubeconfig=/nonexistent/kubeconfig",
+                                       "--secure-port=%d" % harness.free_port()])
+    assert rc == 1 and "--authentication-kubeconfig: " in out, (rc, out)
+
+
+@test
 def configmap_lookup_failure():
     F.fail_next(3, 403, path="/api/v1/namespaces/kube-system/configmaps")
     try:
