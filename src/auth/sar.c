@@ -33,11 +33,8 @@ static int read_reply(const char *body, size_t len, struct ma_buf *text, struct 
 }
 
 static const struct ma_auth_review_class sar_class = {
-    .kind = "SubjectAccessReview",
-    .path = "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-    .write_body = write_body,
-    .read_reply = read_reply,
-};
+    "SubjectAccessReview", "/apis/authorization.k8s.io/v1/subjectaccessreviews", write_body,
+    read_reply};
 
 /* see auth/sar.h */
 struct ma_auth_review *ma_auth_sar_new(struct ma_kube_client *kc, int64_t allow_ttl_ms,

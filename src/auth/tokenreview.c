@@ -78,11 +78,7 @@ out:
 }
 
 static const struct ma_auth_review_class tokenreview_class = {
-    .kind = "TokenReview",
-    .path = "/apis/authentication.k8s.io/v1/tokenreviews",
-    .write_body = write_body,
-    .read_reply = read_reply,
-};
+    "TokenReview", "/apis/authentication.k8s.io/v1/tokenreviews", write_body, read_reply};
 
 /* see auth/tokenreview.h */
 struct ma_auth_review *ma_auth_tokenreview_new(struct ma_kube_client *kc, int64_t ttl_ms)
