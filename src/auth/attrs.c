@@ -1,8 +1,11 @@
 #include "auth/attrs.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "auth/authn.h"
+#include "base/err.h"
+#include "http/url.h"
 #include "json/write.h"
 
 /* Parts of a split path: RequestInfo needs at most the first eight. */
@@ -114,6 +117,42 @@ void ma_auth_attrs_parse(char *path, char *scratch, const char *method, struct m
     at->resource = parts[i];
     if (at->name[0] == '\0' && strcmp(at->verb, "get") == 0)
         at->verb = "list";
+}
+
+/* The first "watch" value Go's url.ParseQuery keeps, decoded into out[0..cap): its length,
+ * MA_ERR_NOSPACE (a longer value: not "0" nor "false"), or MA_ERR_NOTFOUND. */
+static int watch_value(struct ma_str query, char *out, size_t cap)
+{
+    struct ma_str k, v;
+    size_t pos = 0;
+    int n;
+
+    while (ma_http_query_next(query, &pos, &k, &v) == MA_OK) {
+        if (memchr(k.p, ';', k.len) != NULL || memchr(v.p, ';', v.len) != NULL)
+            continue; /* Go 1.17+: "invalid semicolon separator", the pair is dropped */
+        if (k.len < 5 || k.len > 15 || ma_http_url_decode_query(k, out, cap) != 5 ||
+            memcmp(out, "watch", 5) != 0)
+            continue;
+        n = ma_http_url_decode_query(v, out, cap);
+        if (n != MA_ERR_SYNTAX)
+            return n;
+    }
+    return MA_ERR_NOTFOUND;
+}
+
+/* see auth/attrs.h */
+void ma_auth_attrs_apply_query(struct ma_auth_attrs *at, struct ma_str query)
+{
+    char v[16];
+    int n;
+
+    if (!at->resource_request || at->name[0] != '\0' || strcmp(at->verb, "list") != 0)
+        return;
+    n = watch_value(query, v, sizeof v);
+    if (n == MA_ERR_NOTFOUND || (n == 1 && v[0] == '0') ||
+        (n == 5 && strncasecmp(v, "false", 5) == 0))
+        return;
+    at->verb = "watch";
 }
 
 static void opt(struct ma_json_w *w, const char *key, const char *v)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "base/buf.h"
+#include "base/str.h"
 
 struct ma_auth_user;
 struct ma_json_w;
@@ -25,6 +26,13 @@ struct ma_auth_attrs {
  * writable copy the caller keeps; at->path is a second, untouched copy made from scratch, so pass
  * scratch of at least strlen(path)+1 bytes) and the HTTP method. Never fails. */
 void ma_auth_attrs_parse(char *path, char *scratch, const char *method, struct ma_auth_attrs *at);
+
+/* After ma_auth_attrs_parse: the part of the raw query (after '?') RequestInfo reads. A nameless
+ * resource get ("list") is a "watch" when the first decodable "watch" parameter is set: any value
+ * but "0" or "false" (any case), an empty one included, as Go's parameter codec reads a bool. Pairs
+ * Go's url.ParseQuery drops (a ';' in them, bad %-escapes) are skipped. Not replicated: a query
+ * whose other list options Go cannot decode ("limit=x") leaves Go's verb at "list". */
+void ma_auth_attrs_apply_query(struct ma_auth_attrs *at, struct ma_str query);
 
 /* The SubjectAccessReview spec object for at and u, in Go's field order (this JSON is also the
  * decision cache key, as in kube's webhook authorizer):

@@ -18,6 +18,7 @@
 #include "http/url.h"
 #include "json/write.h"
 #include "kube/client.h"
+#include "kube/cluster.h"
 #include "net/loop.h"
 #include "tls/peercert.h"
 #include "tls/server.h"
@@ -35,7 +36,8 @@ struct strs {
 
 struct ma_auth {
     struct ma_net_loop *loop;
-    struct ma_kube_client *kc;
+    struct ma_kube_client *kc; /* the ConfigMap and TokenReview (authn_cluster's or the main) */
+    struct ma_kube_cluster *authn_cluster, *authz_cluster; /* owned; NULL: the main client */
     struct ma_tls_server *tls;
     const struct ma_auth_flags *f;
     ma_http_handler_fn next;
@@ -46,8 +48,8 @@ struct ma_auth {
     struct strs allowed, user_h, uid_h, group_h, extra_p, paths;
     struct ma_auth_cfg_flags cf;
     struct ma_auth_cfg *cfg;
-    struct ma_auth_tokenreview *tr;
-    struct ma_auth_sar *sar;
+    struct ma_auth_review *tr;  /* TokenReview */
+    struct ma_auth_review *sar; /* SubjectAccessReview */
     /* ConfigMap reads */
     struct ma_kube_req *cm_req;
     char *cm_seen; /* body of the last ConfigMap applied (change detection) */
@@ -93,6 +95,11 @@ size_t ma_auth_flags_table(struct ma_auth_flags *f, struct ma_flag *out)
          "headers holding groups, one per line (default X-Remote-Group)");
     FLAG("requestheader-extra-headers-prefix", MA_FLAG_LIST, &f->extra_prefixes,
          "header prefixes of user extras (default X-Remote-Extra-)");
+    FLAG("authentication-kubeconfig", MA_FLAG_STRING, &f->authn_kubeconfig,
+         "kubeconfig for TokenReview and the ConfigMap lookup (default: --kubeconfig or "
+         "in-cluster)");
+    FLAG("authorization-kubeconfig", MA_FLAG_STRING, &f->authz_kubeconfig,
+         "kubeconfig for SubjectAccessReview (default: --kubeconfig or in-cluster)");
     FLAG("authentication-token-webhook-cache-ttl", MA_FLAG_DURATION, &f->token_ttl_ms,
          "cache TokenReview answers this long", 0, DAY);
     FLAG("authorization-webhook-cache-authorized-ttl", MA_FLAG_DURATION, &f->allow_ttl_ms,
@@ -126,9 +133,12 @@ const char *ma_auth_flags_check(struct ma_auth_flags *f, int demo, int have_clus
     } else {
         return "invalid value for --authorization-mode: want Delegated or AlwaysAllow";
     }
+    if (f->authz_kubeconfig != NULL && f->authz_kubeconfig[0] != '\0')
+        have_cluster = 1; /* for SubjectAccessReview, all Delegated needs */
     if (f->_delegated && !have_cluster)
-        return "--authorization-mode=Delegated needs a kube-apiserver (--kubeconfig or "
-               "in-cluster); use --authorization-mode=AlwaysAllow for local use";
+        return "--authorization-mode=Delegated needs a kube-apiserver (--kubeconfig, "
+               "--authorization-kubeconfig or in-cluster); use --authorization-mode=AlwaysAllow "
+               "for local use";
     return NULL;
 }
 
@@ -309,6 +319,26 @@ static int64_t resync(struct ma_net_loop *loop, void *arg)
     return MA_AUTH_CONFIG_RESYNC_MS;
 }
 
+/* --authentication-kubeconfig / --authorization-kubeconfig: when path is set, a cluster
+ * connection of its own (*out) whose client replaces *kc. Nothing is sent yet. */
+static int other_cluster(struct ma_auth *a, const char *what, const char *path,
+                         struct ma_kube_cluster **out, struct ma_kube_client **kc,
+                         struct ma_errmsg *em)
+{
+    struct ma_errmsg e2;
+
+    if (path == NULL || path[0] == '\0')
+        return MA_OK;
+    *out = ma_kube_cluster_new(a->loop, path, &e2);
+    if (*out == NULL) {
+        ma_errmsg_set(em, "--%s-kubeconfig: %s", what, e2.msg);
+        return MA_ERR_SYNTAX;
+    }
+    *kc = ma_kube_cluster_client(*out);
+    MA_LOG_I("--%s-kubeconfig: %s", what, ma_kube_cluster_origin(*out));
+    return MA_OK;
+}
+
 /* see auth/auth.h */
 struct ma_auth *ma_auth_new(struct ma_net_loop *loop, const struct ma_auth_flags *f, int demo,
                             struct ma_kube_client *kc, struct ma_tls_server *tls,
@@ -317,8 +347,14 @@ struct ma_auth *ma_auth_new(struct ma_net_loop *loop, const struct ma_auth_flags
     struct ma_auth *a = ma_xcalloc(1, sizeof *a);
     /* the demo's default (AlwaysAllow, no cluster lookups) keeps `--demo` a local toy */
     int quiet_demo = demo && !f->_mode_explicit;
+    struct ma_kube_client *authz_kc = kc;
 
     a->loop = loop;
+    if (other_cluster(a, "authentication", f->authn_kubeconfig, &a->authn_cluster, &kc, em) ||
+        other_cluster(a, "authorization", f->authz_kubeconfig, &a->authz_cluster, &authz_kc, em)) {
+        ma_auth_free(a);
+        return NULL;
+    }
     a->kc = kc;
     a->tls = tls;
     a->f = f;
@@ -347,7 +383,7 @@ struct ma_auth *ma_auth_new(struct ma_net_loop *loop, const struct ma_auth_flags
     if (kc != NULL && !quiet_demo)
         a->tr = ma_auth_tokenreview_new(kc, f->token_ttl_ms);
     if (a->delegated)
-        a->sar = ma_auth_sar_new(kc, f->allow_ttl_ms, f->deny_ttl_ms);
+        a->sar = ma_auth_sar_new(authz_kc, f->allow_ttl_ms, f->deny_ttl_ms);
     if (apply_config(a, NULL, 0, em) != MA_OK) {
         ma_auth_free(a);
         return NULL;
@@ -380,8 +416,10 @@ void ma_auth_free(struct ma_auth *a)
     if (a->timer)
         ma_net_loop_del_timer(a->loop, a->timer);
     ma_kube_req_cancel(a->cm_req);
-    ma_auth_tokenreview_free(a->tr);
-    ma_auth_sar_free(a->sar);
+    ma_auth_review_free(a->tr);
+    ma_auth_review_free(a->sar);
+    ma_kube_cluster_free(a->authn_cluster); /* after the requests above were cancelled */
+    ma_kube_cluster_free(a->authz_cluster);
     ma_auth_cfg_free(a->cfg);
     strs_free(&a->allowed);
     strs_free(&a->user_h);
@@ -396,8 +434,8 @@ void ma_auth_free(struct ma_auth *a)
 /* see auth/auth.h */
 uint64_t ma_auth_reviews_posted(const struct ma_auth *a)
 {
-    return (a->tr ? ma_auth_tokenreview_posted(a->tr) : 0) +
-           (a->sar ? ma_auth_sar_posted(a->sar) : 0);
+    return (a->tr ? ma_auth_review_posted(a->tr) : 0) +
+           (a->sar ? ma_auth_review_posted(a->sar) : 0);
 }
 
 /* ==== the request path ============================================================================ */
@@ -409,8 +447,8 @@ struct pending {
     struct ma_auth_user u;
     struct ma_str token;
     int had_error;
-    struct ma_auth_tr_call *tr;
-    struct ma_auth_sar_call *sar;
+    struct ma_auth_review_call *tr;
+    struct ma_auth_review_call *sar;
     struct ma_auth_attrs at;
     char *spec;
     size_t spec_len;
@@ -473,8 +511,8 @@ static void on_abort(struct ma_http_exchange *ex)
 {
     struct pending *p = ex->handler_data;
 
-    ma_auth_tokenreview_cancel(p->tr);
-    ma_auth_sar_cancel(p->sar);
+    ma_auth_review_cancel(p->tr);
+    ma_auth_review_cancel(p->sar);
     p->tr = NULL;
     p->sar = NULL;
 }
@@ -501,10 +539,12 @@ static void decided(struct pending *p, int decision, const char *reason)
         forbidden(p, reason);
 }
 
-static void on_sar(void *arg, int decision, const char *reason, const struct ma_errmsg *em)
+static void on_sar(void *arg, int decision, const char *reason, size_t len,
+                   const struct ma_errmsg *em)
 {
     struct pending *p = arg;
 
+    (void)len; /* the reason is NUL-terminated */
     p->sar = NULL;
     if (decision < 0)
         internal_error(p, em->msg);
@@ -520,7 +560,7 @@ static void authorize(struct pending *p)
     struct ma_json_w w;
     const char *reason;
     char *path, *scratch, *mem, *method;
-    size_t cap;
+    size_t cap, reason_len;
     int n, d;
 
     ex->user = p->u.name;
@@ -546,6 +586,7 @@ static void authorize(struct pending *p)
     }
     method = ma_arena_strndup(ex->arena, ex->req.method.p, ex->req.method.len);
     ma_auth_attrs_parse(path, scratch, method ? method : "", &p->at);
+    ma_auth_attrs_apply_query(&p->at, ex->req.query);
     /* the spec JSON: at most ~6x the escaped inputs, which the request head bounds */
     cap = 1024 + 6 * (ex->req.path.len + 64 * MA_AUTH_MAX_GROUPS);
     mem = ma_arena_alloc(ex->arena, cap);
@@ -562,14 +603,15 @@ static void authorize(struct pending *p)
     }
     p->spec = b.p;
     p->spec_len = b.len;
-    d = ma_auth_sar_cached(a->sar, p->spec, p->spec_len, ma_time_mono_ms(), &reason);
+    d = ma_auth_review_cached(a->sar, p->spec, p->spec_len, ma_time_mono_ms(), &reason,
+                              &reason_len);
     if (d != MA_ERR_NOTFOUND) {
         decided(p, d, reason);
         return;
     }
     ex->on_abort = on_abort;
     ex->handler_data = p;
-    p->sar = ma_auth_sar_start(a->sar, p->spec, p->spec_len, on_sar, p);
+    p->sar = ma_auth_review_start(a->sar, p->spec, p->spec_len, on_sar, p);
 }
 
 /* After TokenReview (or its cache): the token decides, unless it failed and something else
@@ -580,24 +622,21 @@ static void token_outcome(struct pending *p, int rc, const struct ma_errmsg *em)
         authorize(p);
     else if (rc == MA_ERR_NOSPACE)
         internal_error(p, "request arena exhausted");
-    else if (rc == MA_ERR_NOTFOUND) /* answered but not cached (TTL 0): treat as unverified */
-        unauthorized(p, "token review answer expired before use (cache TTL 0?)");
     else
         unauthorized(p, em->msg);
 }
 
-static void on_tokenreview(void *arg, int rc, const struct ma_errmsg *em)
+static void on_tokenreview(void *arg, int verdict, const char *text, size_t len,
+                           const struct ma_errmsg *em)
 {
     struct pending *p = arg;
-
     struct ma_errmsg e2;
 
     p->tr = NULL;
-    if (rc != MA_OK)
+    if (verdict < 0)
         unauthorized(p, em->msg);
     else
-        token_outcome(p, ma_auth_tokenreview_cached(p->a->tr, p->token, ma_time_mono_ms(),
-                                                    p->ex->arena, &p->u, &e2),
+        token_outcome(p, ma_auth_tokenreview_user(verdict, text, len, p->ex->arena, &p->u, &e2),
                       &e2);
 }
 
@@ -607,6 +646,8 @@ void ma_auth_handle(void *ctx, struct ma_http_exchange *ex)
     struct ma_auth *a = ctx;
     struct pending *p;
     struct ma_errmsg em;
+    const char *text;
+    size_t len;
     int rc;
 
     if (a->passthrough) {
@@ -633,12 +674,12 @@ void ma_auth_handle(void *ctx, struct ma_http_exchange *ex)
     case MA_AUTHN_TOKEN:
         break;
     }
-    rc = ma_auth_tokenreview_cached(a->tr, p->token, ma_time_mono_ms(), ex->arena, &p->u, &em);
+    rc = ma_auth_review_cached(a->tr, p->token.p, p->token.len, ma_time_mono_ms(), &text, &len);
     if (rc != MA_ERR_NOTFOUND) {
-        token_outcome(p, rc, &em);
+        token_outcome(p, ma_auth_tokenreview_user(rc, text, len, ex->arena, &p->u, &em), &em);
         return;
     }
     ex->on_abort = on_abort;
     ex->handler_data = p;
-    p->tr = ma_auth_tokenreview_start(a->tr, p->token, on_tokenreview, p);
+    p->tr = ma_auth_review_start(a->tr, p->token.p, p->token.len, on_tokenreview, p);
 }

@@ -22,6 +22,9 @@ struct ma_kube_client;
 struct ma_auth_flags {
     const char *mode; /* --authorization-mode: Delegated | AlwaysAllow (NULL: by backend) */
     const char *client_ca_file, *rh_ca_file;
+    /* --authentication-kubeconfig (TokenReview, the ConfigMap) and --authorization-kubeconfig
+     * (SubjectAccessReview): another cluster identity; NULL or "": the main kube client */
+    const char *authn_kubeconfig, *authz_kubeconfig;
     struct ma_flag_list allowed_names, username_headers, uid_headers, group_headers,
         extra_prefixes, always_allow_paths;
     int64_t token_ttl_ms, allow_ttl_ms, deny_ttl_ms;
@@ -37,16 +40,19 @@ void ma_auth_flags_init(struct ma_auth_flags *f);
 size_t ma_auth_flags_table(struct ma_auth_flags *f, struct ma_flag *out);
 /* Validate and resolve the mode: without --authorization-mode the demo backend (demo != 0) is
  * AlwaysAllow and every other backend Delegated. NULL when fine, else a one-line reason (exit
- * 2). have_cluster: a kube-apiserver is configured (Delegated needs one). */
+ * 2). have_cluster: a kube-apiserver is configured (Delegated needs one, or
+ * --authorization-kubeconfig). */
 const char *ma_auth_flags_check(struct ma_auth_flags *f, int demo, int have_cluster);
 
 struct ma_auth;
 
 /* The front handler for next(next_ctx, ex). kc (MAY be NULL: no cluster; not owned, MUST
- * outlive it) posts reviews and reads the ConfigMap. tls (MAY be NULL; not owned) is told the CA
- * names to request client certificates for, at every configuration change. f MUST outlive the
- * result (it is read at every configuration reload). NULL with em when the CA files given do not load. Logs a warning
- * when the mode is AlwaysAllow. */
+ * outlive it) posts reviews and reads the ConfigMap, unless f names an authentication or
+ * authorization kubeconfig: a client made from it (owned) does that part instead. tls (MAY be
+ * NULL; not owned) is told the CA names to request client certificates for, at every
+ * configuration change. f MUST outlive the result (it is read at every configuration reload).
+ * NULL with em when the CA files or the kubeconfigs given do not load. Logs a warning when the
+ * mode is AlwaysAllow. */
 struct ma_tls_server;
 struct ma_auth *ma_auth_new(struct ma_net_loop *loop, const struct ma_auth_flags *f, int demo,
                             struct ma_kube_client *kc, struct ma_tls_server *tls,

@@ -47,12 +47,17 @@ static void path_case(const uint8_t *d, size_t n)
     struct ma_json_doc doc;
     jsmntok_t toks[256];
     char *orig;
+    struct ma_str query = ma_str_make((const char *)d, n); /* the same bytes read as a query */
+    const char *verb;
 
     memcpy(path, d, n);
     path[n] = '\0';
     n = strlen(path);
     orig = strdup(path);
     ma_auth_attrs_parse(path, scratch, "GET", &at);
+    verb = at.verb;
+    ma_auth_attrs_apply_query(&at, query);
+    REQUIRE(at.verb == verb || (strcmp(verb, "list") == 0 && strcmp(at.verb, "watch") == 0));
     REQUIRE(strcmp(at.path, orig) == 0); /* the non-resource path is the whole, unsplit path */
     free(orig);
     inside(at.ns, path, n);

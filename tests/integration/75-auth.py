@@ -278,6 +278,25 @@ def sar_deny_and_error():
 
 
 @test
+def watch_query_is_the_watch_verb():
+    """RequestInfo: a nameless get with ?watch=true (any value but 0/false) is reviewed as verb
+    watch; ?watch=false stays list; a named get stays get."""
+    path = EM + "/namespaces/default/demo_queue_depth"
+    for query, verb in (("?watch=true", "watch"), ("?labelSelector=a%3Db&watch=1", "watch"),
+                        ("?watch=false", "list"), ("", "list")):
+        st, _, body = raw_request(path + query, FP, proxied("watcher", ["g"]))
+        assert st not in (401, 403, 500), "%s: %d %s" % (query, st, body[:300])
+        ra = last_sar()["resourceAttributes"]
+        assert ra["verb"] == verb and "name" not in ra, "%s: %s" % (query, json.dumps(ra))
+    raw_request(CM2 + "/namespaces/default/pods/web-0/rps?watch=true", FP, proxied("watcher"))
+    assert last_sar()["resourceAttributes"]["verb"] == "get", json.dumps(last_sar())
+    DENY.add("watcher2")
+    st, _, body = raw_request(path + "?watch=true", FP, proxied("watcher2"))
+    must(st, body, 403, "denied watch")
+    assert 'User \\"watcher2\\" cannot watch resource \\"demo_queue_depth\\"' in body.decode(), body
+
+
+@test
 def sar_cache_expiry():
     path = CM2 + "/namespaces/default/metrics/queue_len"
     who = proxied("cachy", ["g1"])
@@ -331,6 +350,36 @@ def slow_review_is_shared():
     assert results == [200] * 5, "results %r" % results
     assert took >= 0.9, "answered in %.2f s although the review took 1 s" % took
     assert sars() == n + 1, "%d reviews posted for 5 identical requests" % (sars() - n)
+
+
+@test
+def slow_token_review_is_shared():
+    """A slow TokenReview: concurrent requests with the same new token wait for one review."""
+    F.tokenreview_users["shared-token"] = {"username": "sharer", "groups": ["g"]}
+    n = len(F.tokenreviews)
+    F.delay(1.0, count=1, path="/apis/authentication.k8s.io")
+    results = [None] * 5
+
+    def one(i):
+        try:
+            results[i] = request(EM + "/namespaces/team/demo_queue_depth",
+                                 headers={"Authorization": "Bearer shared-token"})[0]
+        except Exception as e:  # noqa: BLE001
+            results[i] = repr(e)
+    try:
+        ts = [threading.Thread(target=one, args=(i,)) for i in range(5)]
+        t0 = time.monotonic()
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(10)
+        took = time.monotonic() - t0
+    finally:
+        F.clear_faults()
+    assert results == [200] * 5, "results %r" % results
+    assert took >= 0.9, "answered in %.2f s although the review took 1 s" % took
+    assert len(F.tokenreviews) == n + 1, "%d TokenReviews posted for 5 requests with one token" % (
+        len(F.tokenreviews) - n)
 
 
 @test
@@ -441,6 +490,49 @@ def delegated_needs_a_cluster():
     assert rc == 2 and "Delegated needs a kube-apiserver" in out, (rc, out)
     rc, out = run_adapter_expect_exit(["--demo", "--authorization-mode=Sometimes"])
     assert rc == 2 and "--authorization-mode" in out, (rc, out)
+
+
+@test
+def review_kubeconfigs():
+    """--authentication-kubeconfig (TokenReview, the ConfigMap) and --authorization-kubeconfig
+    (SubjectAccessReview) post with their own identities; the main one still lists pods."""
+    authn = F.add_token("it-authn-kubeconfig-token-0123456789", user="authn-identity")
+    authz = F.add_token("it-authz-kubeconfig-token-0123456789", user="authz-identity")
+    kc_n = F.write_kubeconfig(os.path.join(F.dir, "kubeconfig-authn"), auth="token", token=authn)
+    kc_z = F.write_kubeconfig(os.path.join(F.dir, "kubeconfig-authz"), auth="token", token=authz)
+    F.reset_counts()
+    b = Adapter("--kubeconfig=" + KC, "--authorization-mode=Delegated",
+                "--authentication-kubeconfig=" + kc_n, "--authorization-kubeconfig=" + kc_z,
+                name="review-kubeconfigs")
+    st, _, body = request(EM + "/namespaces/team/demo_queue_depth",
+                          headers={"Authorization": "Bearer good-token"}, adapter=b)
+    must(st, body, 200, "token through the authentication kubeconfig")
+    with F._lock:
+        reqs = list(F.requests)
+
+    def bearers(prefix):
+        return {r["headers"].get("Authorization") for r in reqs if r["path"].startswith(prefix)}
+    assert bearers("/apis/authentication.k8s.io/") == {"Bearer " + authn}, \
+        bearers("/apis/authentication.k8s.io/")
+    assert bearers("/apis/authorization.k8s.io/") == {"Bearer " + authz}, \
+        bearers("/apis/authorization.k8s.io/")
+    assert bearers("/api/v1/namespaces/kube-system/configmaps/") == {"Bearer " + authn}, \
+        bearers("/api/v1/namespaces/kube-system/configmaps/")
+    assert bearers("/api/v1/pods") == {"Bearer " + TOK}, bearers("/api/v1/pods")
+    log = open(b.stderr_path, errors="replace").read()
+    assert "--authorization-kubeconfig: kubeconfig " + kc_z in log, log[-2000:]
+    # no main cluster: Delegated runs on --authorization-kubeconfig alone
+    d = Adapter("--demo", "--authorization-mode=Delegated", "--authorization-kubeconfig=" + kc_z,
+                name="authz-kubeconfig-only")
+    n = sars()
+    st, _, body = request(CM2 + "/nodes/n1/load", adapter=d)
+    assert st not in (401, 500) and sars() == n + 1, (st, body[:300])
+    assert last_sar()["user"] == "system:anonymous", json.dumps(last_sar())
+    rc, out = run_adapter_expect_exit(["--demo", "--kubeconfig=" + KC,
+                                       "--authorization-mode=Delegated",
+                                       "--authentication-kubeconfig=/nonexistent/kubeconfig",
+                                       "--secure-port=%d" % harness.free_port()])
+    assert rc == 1 and "--authentication-kubeconfig: " in out, (rc, out)
 
 
 @test

@@ -142,9 +142,49 @@ static void test_spec(void)
     }
 }
 
+/* The verb a query makes of method + path, as RequestInfo decodes the list options. */
+static const char *verb_with(const char *method, const char *path, const char *query)
+{
+    static char p[256], scratch[256];
+    static struct ma_auth_attrs at;
+
+    strcpy(p, path);
+    ma_auth_attrs_parse(p, scratch, method, &at);
+    ma_auth_attrs_apply_query(&at, ma_str_c(query));
+    return at.verb;
+}
+
+static void test_watch_query(void)
+{
+    const char *list = "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_depth";
+
+    CHECK_STR(verb_with("GET", list, "watch=true"), "watch");
+    CHECK_STR(verb_with("GET", list, "labelSelector=a%3Db&watch=1"), "watch");
+    CHECK_STR(verb_with("GET", list, "watch"), "watch");  /* empty: true for Go's bool codec */
+    CHECK_STR(verb_with("GET", list, "watch="), "watch");
+    CHECK_STR(verb_with("GET", list, "watch=yes"), "watch");
+    CHECK_STR(verb_with("GET", list, "watch=a-long-value-beyond-sixteen"), "watch");
+    CHECK_STR(verb_with("GET", list, "w%61tch=true"), "watch"); /* keys are decoded */
+    CHECK_STR(verb_with("GET", list, "watch=false"), "list");
+    CHECK_STR(verb_with("GET", list, "watch=FALSE"), "list");
+    CHECK_STR(verb_with("GET", list, "watch=0"), "list");
+    CHECK_STR(verb_with("GET", list, "watch=f%61lse"), "list");
+    CHECK_STR(verb_with("GET", list, "watch=0&watch=1"), "list"); /* the first value counts */
+    CHECK_STR(verb_with("GET", list, "watch=%zz&watch=0"), "list"); /* bad escape: pair dropped */
+    CHECK_STR(verb_with("GET", list, "watch=true;x=1"), "list");   /* ';': pair dropped */
+    CHECK_STR(verb_with("GET", list, ""), "list");
+    CHECK_STR(verb_with("GET", list, "watcher=true&xwatch=1"), "list");
+    /* only a nameless get becomes a watch */
+    CHECK_STR(verb_with("GET", CM2 "/namespaces/default/pods/*/rps", "watch=true"), "get");
+    CHECK_STR(verb_with("POST", list, "watch=true"), "create");
+    CHECK_STR(verb_with("GET", CM1, "watch=true"), "get"); /* non-resource */
+    CHECK_STR(verb_with("GET", CM1 "/watch/namespaces/a/pods", "watch=false"), "watch");
+}
+
 int main(void)
 {
     T_RUN(test_rows);
     T_RUN(test_spec);
+    T_RUN(test_watch_query);
     T_END();
 }

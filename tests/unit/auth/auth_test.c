@@ -1,6 +1,6 @@
-/* auth/auth.c: flag resolution (mode by backend, Delegated needs a cluster), Go StringSlice
- * splitting, always-allowed paths, and the AlwaysAllow pass-through handler. The delegated
- * pipeline runs end to end in tests/integration/75-auth.py. */
+/* auth/auth.c: flag resolution (mode by backend, Delegated needs a cluster or
+ * --authorization-kubeconfig), Go StringSlice splitting, always-allowed paths, and the AlwaysAllow
+ * pass-through handler. The delegated pipeline runs end to end in tests/integration/75-auth.py. */
 #include "../../../src/auth/auth.c"
 
 #include "t.h"
@@ -27,6 +27,11 @@ static void test_flags(void)
     CHECK(ma_auth_flags_check(&f, 1, 1) == NULL);
     f.mode = "RBAC";
     CHECK(ma_auth_flags_check(&f, 1, 1) != NULL);
+    f.mode = "Delegated";
+    f.authz_kubeconfig = "";
+    CHECK(ma_auth_flags_check(&f, 1, 0) != NULL);
+    f.authz_kubeconfig = "/k"; /* SubjectAccessReview has a cluster of its own */
+    CHECK(ma_auth_flags_check(&f, 1, 0) == NULL);
 }
 
 static void test_expand_and_paths(void)
@@ -86,6 +91,10 @@ static void test_passthrough(void)
     ma_auth_free(a);
     f.client_ca_file = "/nonexistent";
     CHECK(ma_auth_new(NULL, &f, 1, NULL, NULL, next_handler, NULL, &em) == NULL);
+    f.client_ca_file = NULL;
+    f.authz_kubeconfig = "/nonexistent/kubeconfig";
+    CHECK(ma_auth_new(NULL, &f, 1, NULL, NULL, next_handler, NULL, &em) == NULL);
+    CHECK(strncmp(em.msg, "--authorization-kubeconfig: ", 28) == 0);
 }
 
 int main(void)

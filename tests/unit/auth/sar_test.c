@@ -1,5 +1,5 @@
-/* auth/sar.c: reply parsing (allowed, denied, both, malformed) and the decision cache (TTLs,
- * full-key comparison). The review call itself is exercised by tests/integration/75-auth.py. */
+/* auth/sar.c: reply parsing (allowed, denied, both, malformed) and the review kind (body,
+ * reason as text); caching and coalescing: review_test.c; the POST: 75-auth.py. */
 #include "../../../src/auth/sar.c"
 
 #include "t.h"
@@ -29,29 +29,39 @@ static void test_parse(void)
     CHECK_EQ(parse("{\"status\":{\"allowed\":false,\"denied\":1}}", r), MA_ERR_SYNTAX);
 }
 
-static void test_cache(void)
+/* What the SubjectAccessReview kind adds to auth/review.c: the body around the spec and the reason
+ * as the answer's text. */
+static void test_class(void)
 {
-    struct ma_auth_sar *s = ma_auth_sar_new(NULL, 10000, 0);
+    struct ma_buf b, text;
+    struct ma_auth_review *r = ma_auth_sar_new(NULL, 10000, 0);
     const char *reason = NULL;
-    int64_t now = ma_time_mono_ms();
+    size_t len = 0;
 
-    CHECK_EQ(ma_auth_sar_cached(s, "{\"a\":1}", 7, now, &reason), MA_ERR_NOTFOUND);
-    remember(s, "{\"a\":1}", 7, MA_AUTH_ALLOW, "ok");
-    CHECK_EQ(ma_auth_sar_cached(s, "{\"a\":1}", 7, now, &reason), MA_AUTH_ALLOW);
-    CHECK_STR(reason, "ok");
-    CHECK_EQ(ma_auth_sar_cached(s, "{\"a\":1}", 7, now + 20000, &reason), MA_ERR_NOTFOUND);
-    CHECK_EQ(ma_auth_sar_cached(s, "{\"a\":2}", 7, now, &reason), MA_ERR_NOTFOUND);
-    CHECK_EQ(ma_auth_sar_cached(s, "{\"a\":1", 6, now, &reason), MA_ERR_NOTFOUND);
-    /* deny TTL 0: not cached at all */
-    remember(s, "{\"b\":1}", 7, MA_AUTH_DENY, "no");
-    CHECK_EQ(ma_auth_sar_cached(s, "{\"b\":1}", 7, now, &reason), MA_ERR_NOTFOUND);
-    CHECK_EQ(ma_auth_sar_posted(s), 0);
-    ma_auth_sar_free(s);
+    ma_buf_init_heap(&b, 6 * 7 + 256);
+    sar_class.write_body(&b, "{\"a\":1}", 7);
+    CHECK_EQ(b.err, MA_OK);
+    CHECK_STR(ma_buf_cstr(&b), "{\"apiVersion\":\"authorization.k8s.io/v1\","
+                               "\"kind\":\"SubjectAccessReview\",\"spec\":{\"a\":1}}");
+    CHECK_STR(sar_class.path, "/apis/authorization.k8s.io/v1/subjectaccessreviews");
+    ma_buf_init_heap(&text, 1024);
+    CHECK_EQ(sar_class.read_reply("{\"status\":{\"allowed\":true,\"reason\":\"RBAC\"}}", 43, &text,
+                                  NULL),
+             MA_AUTH_ALLOW);
+    CHECK_STR(ma_buf_cstr(&text), "RBAC");
+    ma_buf_reset(&text);
+    CHECK_EQ(sar_class.read_reply("{\"status\":{}}", 13, &text, NULL), MA_ERR_SYNTAX);
+    CHECK_EQ(text.len, 0);
+    CHECK_EQ(ma_auth_review_cached(r, "{\"a\":1}", 7, 0, &reason, &len), MA_ERR_NOTFOUND);
+    CHECK_EQ(ma_auth_review_posted(r), 0);
+    ma_buf_free(&b);
+    ma_buf_free(&text);
+    ma_auth_review_free(r);
 }
 
 int main(void)
 {
     T_RUN(test_parse);
-    T_RUN(test_cache);
+    T_RUN(test_class);
     T_END();
 }
