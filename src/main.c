@@ -458,7 +458,7 @@ static int watch_defs(struct ma_server *s)
 static int start_falcon(struct ma_server *s)
 {
     struct ma_backend_falcon_config fc = {0};
-    struct ma_falcon_env_store *store = ma_xcalloc(1, sizeof *store);
+    struct ma_falcon_env_store store;
     struct ma_errmsg em;
     char *ca = NULL;
     size_t ca_len = 0;
@@ -471,7 +471,7 @@ static int start_falcon(struct ma_server *s)
     fc.api.timeout_ms = s->falcon_timeout_ms;
     fc.api.max_batch = (size_t)s->falcon_max_batch;
     fc.api.insecure_skip_verify = s->falcon_insecure;
-    if (ma_falcon_api_config_env(&fc.api, s->falcon_sig_file, store, &em) != MA_OK) {
+    if (ma_falcon_api_config_env(&fc.api, s->falcon_sig_file, &store, &em) != MA_OK) {
         MA_LOG_E("Open-Falcon settings: %s", em.msg);
         goto out;
     }
@@ -511,8 +511,7 @@ static int start_falcon(struct ma_server *s)
              (long long)fc.stale_after_s, s->stale_policy, s->seed_names ? "on" : "off");
     rc = MA_OK;
 out:
-    free(ca);
-    free(store); /* the client copied what it keeps */
+    free(ca); /* the client copied what it keeps, the sig in store too */
     return rc;
 }
 
@@ -537,7 +536,7 @@ static int start_http(struct ma_server *s, struct ma_errmsg *em)
 
 static void stop_backend(struct ma_server *s)
 {
-    if (s->provider != NULL && strcmp((*s->provider)->name, "demo") == 0)
+    if (strcmp(s->backend, "demo") == 0) /* as serve() chose */
         ma_backend_demo_free(s->provider);
     else
         ma_backend_falcon_free(s->provider);

@@ -41,7 +41,6 @@ struct fetch {
     struct fetch *prev, *next;
     struct falcon *f;
     struct ma_valcache_fetch *vf;
-    struct ma_falcon_query *fq;
     int64_t started_us; /* for the --v=4 line: the Falcon share of a request's latency */
 };
 
@@ -184,7 +183,8 @@ static void start_fetch(struct falcon *f, struct ma_valcache_fetch *vf)
     f->fetches = x;
     f->st.falcon_queries++;
     f->st.series_fetched += n;
-    x->fq = ma_falcon_api_query(f->api, pairs, n, on_falcon, x);
+    /* never cancelled on its own: ma_falcon_api_free cancels every query at once */
+    ma_falcon_api_query(f->api, pairs, n, on_falcon, x);
     free(pairs);
     free(buf);
 }

@@ -388,26 +388,29 @@ int ma_falcon_target_resolve(const struct ma_falcon_target_src *src, struct ma_p
 
 /* ---- answering ------------------------------------------------------------------------------- */
 
-/* How sample s may be served: 1 with *v and *ts set, 0 when it is left out (or zeroed), -1 when
- * its fetch failed and no usable older value exists. */
-static int judge(const struct ma_falcon_target *t, const struct ma_valcache_sample *s, time_t now,
-                 double *v, int64_t *ts)
+/* How sample s may be served: SERVED (its value, *v and *ts set), ZEROED (stale under the zero
+ * policy: 0 stamped now, *v and *ts set), OMITTED (stale, left out), or UNAVAILABLE (its fetch
+ * failed and no usable older value exists). */
+enum judgement { UNAVAILABLE = -1, OMITTED = 0, SERVED = 1, ZEROED = 2 };
+
+static enum judgement judge(const struct ma_falcon_target *t, const struct ma_valcache_sample *s,
+                            time_t now, double *v, int64_t *ts)
 {
     int have = s->fetched_at >= 0 && s->has_value;
     int stale = !have || s->timestamp <= 0 || (int64_t)now - s->timestamp > t->stale_after_s;
 
     if (s->state != MA_VALCACHE_FRESH && stale)
-        return -1; /* Falcon did not answer for it: neither a value nor a zero can be trusted */
+        return UNAVAILABLE; /* Falcon did not answer for it: no value or zero can be trusted */
     if (stale) {
         if (t->policy != MA_FALCON_STALE_ZERO)
-            return 0;
+            return OMITTED;
         *v = 0;
         *ts = now;
-        return 1;
+        return ZEROED;
     }
     *v = s->value;
     *ts = s->timestamp;
-    return 1;
+    return SERVED;
 }
 
 /* Why the named object got no value, for the 404 an HPA condition shows. */
@@ -478,9 +481,9 @@ void ma_falcon_target_answer(const struct ma_falcon_target *t,
     for (i = 0; i < t->n; i++) {
         double v;
         int64_t ts;
-        int r = judge(t, &samples[i], now, &v, &ts);
+        enum judgement r = judge(t, &samples[i], now, &v, &ts);
 
-        if (r < 0) {
+        if (r == UNAVAILABLE) {
             ma_prov_query_fail(q, 503, "%s",
                                fail_msg != NULL
                                    ? fail_msg
@@ -488,7 +491,7 @@ void ma_falcon_target_answer(const struct ma_falcon_target *t,
                                      "request's series; try again");
             return;
         }
-        if (r == 0)
+        if (r == OMITTED)
             continue;
         served++;
         if (aggregate)
@@ -528,11 +531,14 @@ int64_t ma_falcon_target_memo_until(const struct ma_falcon_target *t,
             return 0;
         if (s->fetched_at + t->ttl_ms < until)
             until = s->fetched_at + t->ttl_ms;
-        if (judge(t, s, now, &v, &ts) <= 0)
+        switch (judge(t, s, now, &v, &ts)) {
+        case ZEROED:
+            return 0; /* stamped now: its timestamp moves with the clock */
+        case SERVED:
+            break;
+        default:
             continue; /* left out: stays out until its value is fetched again */
-        if (ts == (int64_t)now && (s->timestamp <= 0 || !s->has_value ||
-                                   (int64_t)now - s->timestamp > t->stale_after_s))
-            return 0; /* a zero stamped now */
+        }
         /* served until it turns stale: now - ts > stale_after, i.e. at ts + stale_after + 1 */
         at = now_ms + ((s->timestamp + t->stale_after_s + 1) - (int64_t)now) * 1000;
         if (at < until)
