@@ -13,14 +13,16 @@ static void drop(struct ma_api_memo *m, struct ma_api_memo_entry *e)
     memset(e, 0, sizeof *e);
 }
 
-static struct ma_api_memo_entry *find(struct ma_api_memo *m, const char *key, size_t key_len)
+static struct ma_api_memo_entry *find(struct ma_api_memo *m, const char *key, size_t key_len,
+                                      int variant)
 {
     size_t i;
 
     for (i = 0; i < MA_API_MEMO_ENTRIES; i++) {
         struct ma_api_memo_entry *e = &m->e[i];
 
-        if (e->key != NULL && e->key_len == key_len && memcmp(e->key, key, key_len) == 0)
+        if (e->key != NULL && e->variant == variant && e->key_len == key_len &&
+            memcmp(e->key, key, key_len) == 0)
             return e;
     }
     return NULL;
@@ -28,9 +30,10 @@ static struct ma_api_memo_entry *find(struct ma_api_memo *m, const char *key, si
 
 /* see api/memo.h */
 const struct ma_api_memo_entry *ma_api_memo_get(struct ma_api_memo *m, const char *key,
-                                                size_t key_len, uint64_t gen, int64_t now_ms)
+                                                size_t key_len, int variant, uint64_t gen,
+                                                int64_t now_ms)
 {
-    struct ma_api_memo_entry *e = find(m, key, key_len);
+    struct ma_api_memo_entry *e = find(m, key, key_len, variant);
 
     if (e == NULL)
         return NULL;
@@ -67,19 +70,21 @@ static struct ma_api_memo_entry *make_room(struct ma_api_memo *m, size_t need)
 }
 
 /* see api/memo.h */
-void ma_api_memo_put(struct ma_api_memo *m, const char *key, size_t key_len, uint64_t gen,
-                     int64_t until_ms, const char *body, size_t body_len, int64_t now_ms)
+void ma_api_memo_put(struct ma_api_memo *m, const char *key, size_t key_len, int variant,
+                     uint64_t gen, int64_t until_ms, const char *body, size_t body_len,
+                     int64_t now_ms)
 {
     struct ma_api_memo_entry *e;
 
     if (until_ms <= now_ms || body_len > MA_API_MEMO_MAX_BODY || key_len > MA_API_MEMO_MAX_BODY)
         return;
-    if ((e = find(m, key, key_len)) != NULL)
+    if ((e = find(m, key, key_len, variant)) != NULL)
         drop(m, e);
     e = make_room(m, key_len + body_len);
     e->key = ma_xmalloc(key_len ? key_len : 1);
     memcpy(e->key, key, key_len);
     e->key_len = key_len;
+    e->variant = variant;
     e->body = ma_xmalloc(body_len ? body_len : 1);
     memcpy(e->body, body, body_len);
     e->body_len = body_len;

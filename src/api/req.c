@@ -3,7 +3,6 @@
 #include "api/api.h"
 #include "api/fieldsel.h"
 #include "api/memo.h"
-#include "base/limits.h"
 #include "base/log.h"
 #include "base/time.h"
 #include "http/server.h"
@@ -107,38 +106,26 @@ static void respond(struct ma_api_req *r, int status, const char *type, const ch
 
 /* ---- reusable answers (api/memo.h) ------------------------------------------------------------ */
 
-/* The memo key: the raw request target and the pretty flag, which together fix the bytes. */
-static size_t memo_key(const struct ma_api_req *r, char *out, size_t cap)
+/* The memo key is the raw request target; the pretty flag is its variant: together they fix the
+ * bytes. */
+static void memo_store(struct ma_api_req *r)
 {
     const struct ma_str *t = &r->ex->req.target;
 
-    if (t->len + 1 > cap)
-        return 0;
-    memcpy(out, t->p, t->len);
-    out[t->len] = r->pretty ? 'P' : 'c';
-    return t->len + 1;
-}
-
-static void memo_store(struct ma_api_req *r)
-{
-    char key[MA_HTTP_MAX_LINE_DEFAULT + 2];
-    size_t n = memo_key(r, key, sizeof key);
-
-    if (n > 0 && !r->ex->body->err)
-        ma_api_memo_put(&r->api->_memo, key, n, r->memo_gen, r->q.memo_until_ms,
+    if (!r->ex->body->err)
+        ma_api_memo_put(&r->api->_memo, t->p, t->len, r->pretty, r->memo_gen, r->q.memo_until_ms,
                         r->ex->body->p, r->ex->body->len, ma_time_mono_ms());
 }
 
 /* Answer from the memo when the backend's state is what it was when the answer was stored. */
 static int memo_serve(struct ma_api_req *r, uint64_t gen)
 {
-    char key[MA_HTTP_MAX_LINE_DEFAULT + 2];
-    size_t n = memo_key(r, key, sizeof key);
+    const struct ma_str *t = &r->ex->req.target;
     const struct ma_api_memo_entry *e;
 
-    if (n == 0 || !r->accept_ok)
+    if (!r->accept_ok)
         return 0;
-    e = ma_api_memo_get(&r->api->_memo, key, n, gen, ma_time_mono_ms());
+    e = ma_api_memo_get(&r->api->_memo, t->p, t->len, r->pretty, gen, ma_time_mono_ms());
     if (e == NULL)
         return 0;
     ma_buf_reset(r->ex->body);
