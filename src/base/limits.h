@@ -149,4 +149,22 @@
  * rewrites it at most once a minute. */
 #define MA_AUTH_CONFIG_RESYNC_MS 60000
 
+/* ---- Prometheus wire (src/prom/) ---- */
+/* One element of an /api/v1/series reply (one label set as JSON): real series carry 5-30 labels
+ * of well under 1 KiB together; 32 KiB admits long label values (URLs, SQL) yet caps what one
+ * element makes us hold, since the reply itself is never held whole. */
+#define MA_PROM_MAX_SERIES_ELEMENT (32 * 1024)
+/* Labels of one series or sample: Prometheus' default per-series label limit is unbounded, but
+ * real exporters stay far below 64; 128 refuses only degenerate input. */
+#define MA_PROM_MAX_LABELS 128
+/* A whole /api/v1/query reply: a 10,000-sample vector with 10 labels each is ~3 MiB. */
+#define MA_PROM_MAX_QUERY_REPLY_DEFAULT (8 * 1024 * 1024)
+/* JSON tokens of one query reply: ~25 per sample of 10 labels, so ~2,600 samples; allocated per
+ * parse, and only the pages used are touched. */
+#define MA_PROM_QUERY_MAX_TOKENS 65536
+/* Per-call deadline of a Prometheus request when --prometheus-timeout is not given. */
+#define MA_PROM_TIMEOUT_DEFAULT_MS 10000
+/* Extra header lines (--prometheus-header) and the bearer token together. */
+#define MA_PROM_MAX_HEADER_BYTES 8192
+
 #endif
