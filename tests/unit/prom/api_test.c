@@ -6,7 +6,8 @@
  *   api_test drive query PROMQL [--prometheus-... flags]      one line per sample, then DONE
  *
  * Lines: "S name=value,name=value" / "Q name=value,... @TS VALUE" / "DONE <err> <message>" /
- * "INFO <type> <samples> <warnings>". Series run with start = now - max-age, end = now. */
+ * "INFO <type> <samples> <warnings>". Series run with start = now - max-age, end = now; queries
+ * at now; $PROM_DRIVE_TIME (seconds) replaces now. */
 #include "prom/api.c"
 
 #include <math.h>
@@ -167,7 +168,12 @@ static int drive(int argc, char **argv)
     struct drive d;
     struct ma_prom_api *api;
     const char *why, *sel = argv[3];
-    double now = (double)time(NULL);
+    const char *at = getenv("PROM_DRIVE_TIME"); /* fixed evaluation time, to compare answers */
+    struct timespec ts;
+    double now;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now = at ? strtod(at, NULL) : (double)ts.tv_sec + ts.tv_nsec / 1e9;
     struct ma_flag tab[MA_PROM_NFLAGS];
     size_t n;
 
