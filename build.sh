@@ -251,6 +251,22 @@ test_deps() {
     need_pkgs skopeo:skopeo podman:podman qemu-aarch64-static:qemu-user-static
     need_files /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
     command -v kubectl >/dev/null 2>&1 || need_pkgs kubectl:kubernetes-client
+    need_prometheus
+}
+
+# Debian's prometheus server for the Prometheus backend's tests (tests/integration/promutil.py
+# starts its own on a free loopback port). Without recommends (no node exporter, no web assets
+# the tests do not use). On a host with systemd the package starts a service on :9090: the tests
+# never use it, and it is stopped so that it does not linger.
+need_prometheus() {
+    command -v prometheus >/dev/null 2>&1 && return 0
+    apt_update_once
+    log "installing prometheus"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        --no-install-recommends prometheus >&2 || die "apt-get install prometheus failed"
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+        as_root systemctl disable --now prometheus >&2 || true
+    fi
 }
 
 cmd=${1:-build}

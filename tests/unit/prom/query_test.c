@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "t.h"
 
 struct out {
@@ -28,7 +29,7 @@ static int on_sample(void *arg, const struct ma_prom_sample *s)
                      (int)s->labels[i].value.len, s->labels[i].value.p);
         o->len += (size_t)w;
     }
-    w = snprintf(o->text + o->len, sizeof o->text - o->len, "@%.3f:%g;", s->ts, s->value);
+    w = snprintf(o->text + o->len, sizeof o->text - o->len, "@%.3f:%.17g;", s->ts, s->value);
     o->len += (size_t)w;
     return MA_OK;
 }
@@ -192,10 +193,51 @@ static void test_values(void)
     CHECK(ma_prom_parse_value("-NaN", 4, &v) == MA_ERR_SYNTAX);
 }
 
+/* Replies captured from a real Prometheus (tests/vectors/prom/capture.py) against what
+ * Python's JSON decoder read from them. */
+static void test_vectors(void)
+{
+    static const char *names[] = {"query_vector", "query_nodes", "query_external", "query_labels",
+                                  "query_scalar", "query_special", "query_error", "query_matrix"};
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[256], *js = NULL, *want = NULL, got[8192];
+        size_t len, wlen;
+        struct out o;
+        struct ma_prom_query_info info;
+        struct ma_errmsg em;
+        int rc;
+
+        snprintf(path, sizeof path, "tests/vectors/prom/%s.json", names[i]);
+        CHECK_EQ(ma_file_read(path, 1 << 20, "vector", &js, &len, NULL, &em), MA_OK);
+        snprintf(path, sizeof path, "tests/vectors/prom/%s.expect", names[i]);
+        CHECK_EQ(ma_file_read(path, 1 << 20, "vector", &want, &wlen, NULL, &em), MA_OK);
+        if (!js || !want)
+            continue;
+        while (wlen && want[wlen - 1] == '\n')
+            want[--wlen] = '\0';
+        memset(&o, 0, sizeof o);
+        rc = ma_prom_query_parse(js, len, on_sample, &o, &info, &em);
+        if (rc == MA_OK)
+            snprintf(got, sizeof got, "%s", o.text);
+        else if (strstr(em.msg, "query returned a matrix"))
+            snprintf(got, sizeof got, "ERR matrix");
+        else
+            snprintf(got, sizeof got, "ERR %s", em.msg);
+        if (strcmp(got, want))
+            fprintf(stderr, "vector %s\n", names[i]);
+        CHECK_STR(got, want);
+        free(js);
+        free(want);
+    }
+}
+
 int main(void)
 {
     T_RUN(test_replies);
     T_RUN(test_info_stop_limits);
     T_RUN(test_values);
+    T_RUN(test_vectors);
     T_END();
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "t.h"
 
 /* Each series is written as "name=value,name=value;" so results compare as one string. */
@@ -219,11 +220,49 @@ static void test_guard_page(void)
     munmap(m, (size_t)pg * 2);
 }
 
+/* Replies captured from a real Prometheus (tests/vectors/prom/capture.py) against what
+ * Python's JSON decoder read from them, whole and byte by byte. */
+static void test_vectors(void)
+{
+    static const char *names[] = {"series_pods", "series_mixed", "series_none", "series_error"};
+    size_t i, step;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[256], *js = NULL, *want = NULL, got[8192];
+        size_t len, wlen;
+        struct out o;
+        struct ma_errmsg em;
+        int rc;
+
+        snprintf(path, sizeof path, "tests/vectors/prom/%s.json", names[i]);
+        CHECK_EQ(ma_file_read(path, 1 << 20, "vector", &js, &len, NULL, &em), MA_OK);
+        snprintf(path, sizeof path, "tests/vectors/prom/%s.expect", names[i]);
+        CHECK_EQ(ma_file_read(path, 1 << 20, "vector", &want, &wlen, NULL, &em), MA_OK);
+        if (!js || !want)
+            continue;
+        while (wlen && want[wlen - 1] == '\n')
+            want[--wlen] = '\0';
+        for (step = 0; step <= 1; step++) {
+            rc = run(js, len, step, &o, &em);
+            if (rc == MA_OK)
+                snprintf(got, sizeof got, "%s", o.text);
+            else
+                snprintf(got, sizeof got, "ERR %s", em.msg);
+            if (strcmp(got, want))
+                fprintf(stderr, "vector %s step %zu\n", names[i], step);
+            CHECK_STR(got, want);
+        }
+        free(js);
+        free(want);
+    }
+}
+
 int main(void)
 {
     T_RUN(test_whole_prefix_bytewise);
     T_RUN(test_shapes);
     T_RUN(test_limits_and_stop);
     T_RUN(test_guard_page);
+    T_RUN(test_vectors);
     T_END();
 }
