@@ -64,7 +64,8 @@ class FakePrometheus:
                 with fake.lock:
                     fake.requests.append({"method": self.command, "path": u.path, "raw_query": u.query,
                                           "params": params, "headers": dict(self.headers.items()),
-                                          "body": body, "peercert": peer})
+                                          "body": body, "peercert": peer,
+                                          "client": self.client_address})
                     status, ctype, rbody, chunk, delay = fake._reply
                 if delay:
                     time.sleep(delay)
@@ -95,6 +96,7 @@ class FakePrometheus:
         def make():
             s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
             s.daemon_threads = True
+            s.handle_error = lambda request, address: None  # a client that timed out and left
             if self.certfile:
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 ctx.load_cert_chain(self.certfile, self.keyfile)

@@ -26,8 +26,9 @@ PROM = None
 T_AT = None
 
 
-def drive(kind, arg, *flags, at=None, timeout=30):
+def drive(kind, arg, *flags, at=None, timeout=30, env_extra=None):
     env = dict(os.environ)
+    env.update(env_extra or {})
     if at is not None:
         env["PROM_DRIVE_TIME"] = "%.3f" % at
     p = subprocess.run([DRIVER, "drive", kind, arg] + list(flags), stdout=subprocess.PIPE,
@@ -194,6 +195,26 @@ def fake_get_encoding_token_headers():
                               "--prometheus-header=Authorization=Basic Zm9vOmJhcg==")
         h = {k.lower(): v for k, v in f.requests[-1]["headers"].items()}
         assert err == 0 and h["authorization"] == "Basic Zm9vOmJhcg==", h
+    finally:
+        f.stop()
+
+
+@test
+def fake_keepalive_and_token_rotation():
+    f = FakePrometheus().start()
+    try:
+        tok = os.path.join(tmpdir("promtok"), "token")
+        with open(tok, "w") as fh:
+            fh.write("first\n")
+        n0 = len(f.requests)
+        err, msg, out = drive("query", "up", "--prometheus-url=" + f.url, "--prometheus-token-file=" + tok,
+                              env_extra={"PROM_DRIVE_REPEAT": "3", "PROM_DRIVE_TOKEN_SWAP": tok})
+        assert err == 0 and out.count("DONE 0 ") == 3, out
+        reqs = f.requests[n0:]
+        assert [r["headers"]["Authorization"] for r in reqs] == \
+            ["Bearer first", "Bearer rotated-xx", "Bearer rotated-x"], [r["headers"] for r in reqs]
+        assert len({r["client"] for r in reqs}) == 1, "not one kept-alive connection: %s" % \
+            [r["client"] for r in reqs]
     finally:
         f.stop()
 

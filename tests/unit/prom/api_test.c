@@ -7,7 +7,8 @@
  *
  * Lines: "S name=value,name=value" / "Q name=value,... @TS VALUE" / "DONE <err> <message>" /
  * "INFO <type> <samples> <warnings>". Series run with start = now - max-age, end = now; queries
- * at now; $PROM_DRIVE_TIME (seconds) replaces now. */
+ * at now; $PROM_DRIVE_TIME (seconds) replaces now; $PROM_DRIVE_REPEAT and $PROM_DRIVE_TOKEN_SWAP
+ * are described in drive(). */
 #include "prom/api.c"
 
 #include <math.h>
@@ -117,8 +118,13 @@ static void test_new_errors(void)
 
 struct drive {
     struct ma_net_loop *loop;
-    int err;
+    struct ma_prom_api *api;
+    const char *kind, *sel, *swap_token;
+    double start, now;
+    int err, left;
 };
+
+static void drive_one(struct drive *d);
 
 static void print_labels(const struct ma_prom_label *l, size_t n)
 {
@@ -158,7 +164,27 @@ static void on_done_line(int err, const struct ma_errmsg *em,
     printf("DONE %d %s\n", err, em->msg);
     fflush(stdout);
     d->err = err;
+    if (--d->left > 0) {
+        /* $PROM_DRIVE_TOKEN_SWAP: the token file changes between calls (rotation) */
+        if (d->swap_token) {
+            FILE *fp = fopen(d->swap_token, "w");
+            if (fp) {
+                fprintf(fp, "rotated-%.*s\n", d->left, "xxxxxxxxxx"); /* sizes differ */
+                fclose(fp);
+            }
+        }
+        drive_one(d);
+        return;
+    }
     ma_net_loop_stop(d->loop);
+}
+
+static void drive_one(struct drive *d)
+{
+    if (!strcmp(d->kind, "series"))
+        ma_prom_api_series(d->api, &d->sel, 1, d->start, d->now, on_series_line, on_done_line, d);
+    else
+        ma_prom_api_query(d->api, d->sel, d->now, on_sample_line, on_done_line, d);
 }
 
 static int drive(int argc, char **argv)
@@ -194,11 +220,15 @@ static int drive(int argc, char **argv)
         printf("NEW %s\n", em.msg);
         return 2;
     }
-    if (!strcmp(argv[2], "series"))
-        ma_prom_api_series(api, &sel, 1, now - (double)f.max_age_ms / 1000, now, on_series_line,
-                           on_done_line, &d);
-    else
-        ma_prom_api_query(api, sel, now, on_sample_line, on_done_line, &d);
+    /* $PROM_DRIVE_REPEAT: that many calls one after the other on the same client (keep-alive) */
+    d.left = getenv("PROM_DRIVE_REPEAT") ? atoi(getenv("PROM_DRIVE_REPEAT")) : 1;
+    d.swap_token = getenv("PROM_DRIVE_TOKEN_SWAP");
+    d.api = api;
+    d.kind = argv[2];
+    d.sel = sel;
+    d.now = now;
+    d.start = now - (double)f.max_age_ms / 1000;
+    drive_one(&d);
     ma_net_loop_run(d.loop);
     ma_prom_api_free(api);
     ma_net_loop_free(d.loop);
