@@ -66,8 +66,6 @@ size_t ma_prom_flags_table(struct ma_prom_flags *f, struct ma_flag *out)
     FLAG("prometheus-max-reply-bytes", MA_FLAG_INT, &f->max_reply,
          "largest query reply accepted from Prometheus (series replies are streamed)", 4096,
          1LL << 30);
-    FLAG("prometheus-sa-dir", MA_FLAG_STRING, &f->sa_dir,
-         "directory of the service-account files for --prometheus-auth-incluster (tests)");
 #undef FLAG
     return n;
 }
@@ -99,16 +97,16 @@ static int header_split(const char *h)
 /* see prom/api.h */
 const char *ma_prom_flags_check(struct ma_prom_flags *f)
 {
-    static char why[MA_ERRMSG_SIZE];
+    char *why = f->_why;
     size_t i;
 
     if (!f->url || (strncmp(f->url, "http://", 7) && strncmp(f->url, "https://", 8))) {
-        snprintf(why, sizeof why, "--prometheus-url %.100s: must start with http:// or https://",
+        snprintf(why, sizeof f->_why, "--prometheus-url %.100s: must start with http:// or https://",
                  f->url ? f->url : "");
         return why;
     }
     if (!f->verb || (strcmp(f->verb, "GET") && strcmp(f->verb, "POST"))) {
-        snprintf(why, sizeof why, "unsupported --prometheus-verb \"%.40s\": use \"GET\" or \"POST\"",
+        snprintf(why, sizeof f->_why, "unsupported --prometheus-verb \"%.40s\": use \"GET\" or \"POST\"",
                  f->verb ? f->verb : "");
         return why;
     }
@@ -118,7 +116,7 @@ const char *ma_prom_flags_check(struct ma_prom_flags *f)
         return "--prometheus-client-tls-cert-file and --prometheus-client-tls-key-file go together";
     for (i = 0; i < f->headers.n; i++) {
         if (header_split(f->headers.items[i]) < 0) {
-            snprintf(why, sizeof why,
+            snprintf(why, sizeof f->_why,
                      "--prometheus-header \"%.60s\": expected Name=value (a header name, '=', a "
                      "value without line breaks)", f->headers.items[i]);
             return why;

@@ -49,17 +49,19 @@ struct ma_prom_flags {
     int64_t max_age_ms;       /* --metrics-max-age, 0 = the relist interval (after _check) */
     int64_t timeout_ms;       /* --prometheus-timeout (ours), 10s */
     long long max_reply;      /* --prometheus-max-reply-bytes (ours), 8 MiB: query replies */
-    const char *sa_dir;       /* in-cluster files (tests); NULL: the kubelet mount */
+    const char *sa_dir;       /* in-cluster files (no flag: tests); NULL: the kubelet mount */
+    /* private */
+    char _why[MA_ERRMSG_SIZE];
 };
 
 /* The defaults above. */
 void ma_prom_flags_init(struct ma_prom_flags *f);
 /* Append the flag table entries to out (room for MA_PROM_NFLAGS); returns how many. */
-#define MA_PROM_NFLAGS 14
+#define MA_PROM_NFLAGS 13
 size_t ma_prom_flags_table(struct ma_prom_flags *f, struct ma_flag *out);
 /* Validate after parsing (exit 2 on error): URL shape, verb, cert without key, both auth sources,
  * header syntax, max-age < relist. Sets max_age_ms to relist_ms when 0. NULL when fine, else a
- * one-line reason in a static or f-owned buffer. */
+ * one-line reason (a literal or held in f). */
 const char *ma_prom_flags_check(struct ma_prom_flags *f);
 
 /* Append key=value form-encoded (Go url.QueryEscape: unreserved kept, ' ' -> '+', else %XX),
