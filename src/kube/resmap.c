@@ -1,8 +1,8 @@
 #include "kube/resmap.h"
 
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "base/buf.h"
@@ -14,6 +14,13 @@
 #include "net/loop.h"
 
 /* ==== the learned table ====================================================================== */
+
+/* Learning runs in rounds: a timer (0 ms after a want or a refresh, the retry delay after a
+ * failure, else the refresh period) fetches every dirty group at once, each group with at most
+ * one request in flight; the round ends when none is in flight, and only then is the caller told
+ * and the next timer armed. So a burst of wants costs one round, a refresh asked for during a
+ * round costs one more round and never a second request for the same group, and nothing ever
+ * blocks a caller or an HPA request: lookups read the table as the last round left it. */
 
 enum phase { PH_IDLE, PH_WAIT_GROUP, PH_WAIT_LIST };
 
@@ -511,15 +518,15 @@ int ma_kube_resmap_find(const struct ma_kube_resmap *m, const char *group, const
         return MA_ERR_NOTFOUND;
     if (rc == 0) {
         g = group_find(m, group);
-        if (*group != '\0' && (g == NULL || !g->learned) && g != NULL)
-            ma_errmsg_set(em, "no resource '%s' in API group '%s' (%s)", name, group, g->why.msg);
-        else if (*group != '\0' && g == NULL)
+        if (*group == '\0')
+            ma_errmsg_set(em, "no resource '%s' in any discovered API group", name);
+        else if (g == NULL) /* not wanted, or only a prefix of a group */
             ma_errmsg_set(em, "no resource '%s' in API group '%s' (a group not discovered)",
                           name, group);
-        else if (*group != '\0')
-            ma_errmsg_set(em, "no resource '%s' in API group '%s'", name, group);
+        else if (!g->learned)
+            ma_errmsg_set(em, "no resource '%s' in API group '%s' (%s)", name, group, g->why.msg);
         else
-            ma_errmsg_set(em, "no resource '%s' in any discovered API group", name);
+            ma_errmsg_set(em, "no resource '%s' in API group '%s'", name, group);
         return MA_ERR_NOTFOUND;
     }
     if (out != NULL)

@@ -167,8 +167,8 @@ static void test_edge_lists(void)
              0);
     CHECK_EQ(parse_list(R(""), "", "v1", 8, &em), 0);
     /* a long subresource name is skipped, not refused */
-    CHECK_EQ(parse_list(R("{\"name\":\"pods/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"kind\":\"Q\"}"),
+    CHECK_EQ(parse_list(R("{\"name\":\"pods/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"kind\":\"Q\"}"),
                         "", "v1", 8, &em),
              0);
     /* a dotted resource name (some aggregated APIs) is a valid DNS subdomain */

@@ -342,7 +342,8 @@ static void test_failure_retried_then_ready(void)
     CHECK_STR(why.msg, "discovery of group apps: HTTP 503");
     CHECK_EQ(ma_kube_resmap_group_state(map, "", &why), MA_ERR_UPSTREAM);
     CHECK_STR(why.msg,
-              "discovery of the core group (/api/v1): connect to 127.0.0.1:6443: connection refused");
+              "discovery of the core group (/api/v1): "
+              "connect to 127.0.0.1:6443: connection refused");
     CHECK_EQ(live_count(), 0);
     spin(200); /* retry_ms 20 */
     CHECK_EQ(live_count(), 2);
@@ -475,12 +476,14 @@ static void test_priority_prefix_ambiguity(void)
     /* its singular is the guessed lowercase Kind, so "pod" is not one of its names */
     CHECK_STR(find("metrics.k8s.io", "pod"),
               "error: no resource 'pod' in API group 'metrics.k8s.io'");
-    CHECK_STR(find("", "podmetrics"), "metrics.k8s.io/pods podmetrics PodMetrics v1beta1 namespaced");
+    CHECK_STR(find("", "podmetrics"),
+              "metrics.k8s.io/pods podmetrics PodMetrics v1beta1 namespaced");
     /* a group prefix when the exact group has nothing: "storage" is storage.k8s.io */
     CHECK_STR(find("storage", "storageclass"),
               "storage.k8s.io/storageclasses storageclass StorageClass v1 cluster");
     CHECK_STR(find("app", "deployments"), "apps/deployments deployment Deployment v1 namespaced");
-    CHECK_STR(find("metrics", "nodes"), "metrics.k8s.io/nodes nodemetrics NodeMetrics v1beta1 cluster");
+    CHECK_STR(find("metrics", "nodes"),
+              "metrics.k8s.io/nodes nodemetrics NodeMetrics v1beta1 cluster");
     CHECK_STR(find("k8s.io", "storageclass"),
               "error: no resource 'storageclass' in API group 'k8s.io' (a group not discovered)");
     teardown();
@@ -494,7 +497,8 @@ static void test_priority_prefix_ambiguity(void)
            "{\"groupVersion\":\"x.io/v1\",\"resources\":["
            "{\"name\":\"foos\",\"singularName\":\"foo\",\"namespaced\":true,\"kind\":\"Foo\"},"
            "{\"name\":\"foo\",\"singularName\":\"fooo\",\"namespaced\":true,\"kind\":\"Fooo\"},"
-           "{\"name\":\"sheep\",\"singularName\":\"sheep\",\"namespaced\":true,\"kind\":\"Sheep\"}]}");
+           "{\"name\":\"sheep\",\"singularName\":\"sheep\",\"namespaced\":true,"
+           "\"kind\":\"Sheep\"}]}");
     CHECK_STR(find("x.io", "foo"), "error: resource name 'foo' is ambiguous in API group 'x.io'");
     CHECK_STR(find("x.io", "foos"), "x.io/foos foo Foo v1 namespaced");
     CHECK_STR(find("x.io", "sheep"), "x.io/sheep sheep Sheep v1 namespaced"); /* one resource */
