@@ -16,7 +16,8 @@
  * never refreshes it. Here only the wanted groups are fetched: "" (core) is GET /api/v1; a named
  * group is GET /apis/<group> (APIGroup: its preferredVersion) then /apis/<group>/<version>
  * (APIResourceList). Only the preferred version is learned, which is the one prometheus-adapter's
- * mapper resolves a versionless name to. Everything learned is refreshed every refresh period and
+ * mapper resolves a versionless name to (a resource served only by a non-preferred version of its
+ * group is found there and not here). Everything learned is refreshed every refresh period and
  * on demand; lookups are synchronous reads of the learned table and never send a request.
  *
  * Name resolution mirrors client-go's discovery RESTMapper (restmapper.NewDiscoveryRESTMapper
@@ -122,8 +123,8 @@ struct ma_kube_resmap_template {
 
 /* Extension beyond prometheus-adapter, off unless asked: also try every split of the label and
  * compare the group part with each learned group's sanitized name, so "kube_metrics_k8s_io_pod"
- * finds metrics.k8s.io's pods (prometheus-adapter never recognises a group with '.' or '-' past
- * its first '_'-free segment, see below). */
+ * finds metrics.k8s.io's pods (prometheus-adapter cuts the label's group at the first '_', so a
+ * group with '.' or '-' is found only when its first segment prefixes it, see below). */
 #define MA_KUBE_RESMAP_MATCH_SANITIZED 1
 
 /* Does label denote a learned resource under template t, and which (copied into *out, MAY be
@@ -147,6 +148,8 @@ struct ma_kube_resmap_template {
  *   V(9) there): here MA_ERR_NOTFOUND with em.
  * Only learned groups are searched: a template with no .Group recognises resources of the groups
  * the caller wanted, not of every group of the cluster as prometheus-adapter's full mapper does.
+ * Each call scans the learned table: a caller MAY keep answers per label name until the
+ * generation changes (prometheus-adapter caches them per label for the life of the process).
  * flags: 0 or MA_KUBE_RESMAP_MATCH_SANITIZED (tried only when the mirror finds nothing).
  * Returns MA_OK or MA_ERR_NOTFOUND. */
 int ma_kube_resmap_match_label(const struct ma_kube_resmap *m,
