@@ -30,8 +30,16 @@ static struct {
 } reqs[MAX_REQS];
 static int nreq;
 
+static void answer(int i, int status, const char *body);
+
+/* When set, requests are answered inside ma_kube_request (as a client could on an immediate
+ * failure) from this table of {path, status, body}. */
+static const char *const (*sync_table)[3];
+
 struct ma_kube_req *ma_kube_request(struct ma_kube_client *kc, const struct ma_kube_req_params *p)
 {
+    int i = nreq, j;
+
     (void)kc;
     if (nreq == MAX_REQS)
         abort();
@@ -39,11 +47,18 @@ struct ma_kube_req *ma_kube_request(struct ma_kube_client *kc, const struct ma_k
     snprintf(reqs[nreq].path, sizeof reqs[nreq].path, "%s", p->path);
     reqs[nreq].live = 1;
     reqs[nreq].handle.idx = nreq;
-    return &reqs[nreq++].handle;
+    nreq++;
+    for (j = 0; sync_table != NULL && sync_table[j][0] != NULL; j++)
+        if (strcmp(sync_table[j][0], p->path) == 0)
+            answer(i, atoi(sync_table[j][1]), sync_table[j][2]);
+    return &reqs[i].handle;
 }
 
 void ma_kube_req_cancel(struct ma_kube_req *r)
 {
+    /* the real client has freed a request whose on_done ran: cancelling it is a use after free */
+    if (r != NULL && !reqs[r->idx].live)
+        abort();
     if (r != NULL)
         reqs[r->idx].live = 0;
 }
@@ -440,6 +455,31 @@ static void test_periodic_refresh_and_free_in_flight(void)
     ma_net_loop_free(loop);
 }
 
+static void test_synchronous_answers(void)
+{
+    static const char *const table[][3] = {{"/api/v1", "200", CORE},
+                                           {"/apis/apps", "200", APPS},
+                                           {"/apis/apps/v1", "200", APPS_V1},
+                                           {"/apis/x.io", "503", "{}"},
+                                           {NULL, NULL, NULL}};
+
+    setup(0, 1000000);
+    sync_table = table;
+    want("", NULL);
+    want("apps", NULL);
+    want("x.io", NULL);
+    spin(5);
+    sync_table = NULL;
+    CHECK_EQ(nreq, 4);
+    CHECK_EQ(live_count(), 0);
+    CHECK_EQ(updates, 1); /* one round, reported once, after every group finished */
+    CHECK_EQ(last_ready, 0);
+    CHECK_STR(find("apps", "deployments"), "apps/deployments deployment Deployment v1 namespaced");
+    ma_kube_resmap_free(map); /* no stale request handle is cancelled */
+    map = NULL;
+    ma_net_loop_free(loop);
+}
+
 static void test_want_errors(void)
 {
     struct ma_errmsg em = {{0}};
@@ -599,6 +639,7 @@ int main(void)
     T_RUN(test_failure_retried_then_ready);
     T_RUN(test_refresh_generation);
     T_RUN(test_periodic_refresh_and_free_in_flight);
+    T_RUN(test_synchronous_answers);
     T_RUN(test_want_errors);
     T_RUN(test_priority_prefix_ambiguity);
     T_RUN(test_template_inversion);
