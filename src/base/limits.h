@@ -166,5 +166,29 @@
 #define MA_PROM_TIMEOUT_DEFAULT_MS 10000
 /* Extra header lines (--prometheus-header) and the bearer token together. */
 #define MA_PROM_MAX_HEADER_BYTES 8192
+/* Resource discovery (kube/resmap.h, issue 11): what the Prometheus rules name is learned from
+ * kube-apiserver per API group, never by a full discovery of every group. */
+/* API groups one adapter learns: a rules file names a handful (core, apps, batch, a CRD group). */
+#define MA_KUBE_RESMAP_MAX_GROUPS 64
+/* Top-level resources of one group version: core v1 has ~25 (~70 with subresources); the
+ * largest CRD groups a few dozen. */
+#define MA_KUBE_RESMAP_MAX_RESOURCES 256
+/* Resource names one caller may require of one group (each override names one). */
+#define MA_KUBE_RESMAP_MAX_WANTED 32
+/* Names in discovery: a resource plural and a Kind are DNS-1035 labels (CRD validation), a
+ * version a DNS label, a group a DNS subdomain (MA_KUBE_MAX_NAME). */
+#define MA_KUBE_RESMAP_MAX_WORD 63
+/* One discovery document: core v1's APIResourceList is ~6 KiB, a big CRD group's ~50 KiB. */
+#define MA_KUBE_RESMAP_MAX_DOC (1024 * 1024)
+/* jsmn tokens for one discovery document (a resource entry takes ~20 with its verbs). */
+#define MA_KUBE_RESMAP_MAX_TOKENS (64 * 1024)
+/* One discovery request; kube-apiserver answers in milliseconds. */
+#define MA_KUBE_RESMAP_TIMEOUT_MS 30000
+/* Default refresh of everything learned (new CRDs, a changed preferred version); prometheus-
+ * adapter's --metrics-relist-interval default is the same 10 minutes. */
+#define MA_KUBE_RESMAP_REFRESH_DEFAULT_MS (10 * 60 * 1000)
+/* A failed (non-404) discovery is retried after this, not a full refresh later, so a start while
+ * kube-apiserver hiccups becomes ready soon. */
+#define MA_KUBE_RESMAP_RETRY_MS 15000
 
 #endif
