@@ -149,4 +149,20 @@
  * rewrites it at most once a minute. */
 #define MA_AUTH_CONFIG_RESYNC_MS 60000
 
+/* Regular expressions (base/regex.h). A pattern: rules files hold patterns of tens of bytes;
+ * the =~ matchers built from object names hold a few hundred names of <= 253 bytes. */
+#define MA_REGEX_MAX_PATTERN (128 * 1024)
+/* Program instructions (one per rune, split, jump or save): bounds both compile and match memory
+ * (RE2 refuses programs past its own size limit the same way). */
+#define MA_REGEX_MAX_INST 65536
+/* Capture groups of one pattern, and RE2's bound on a repeat count. */
+#define MA_REGEX_MAX_GROUPS 256
+#define MA_REGEX_MAX_REPEAT 1000
+/* Nesting of groups and quantifiers: the parser and compiler recurse once per level (Go's
+ * syntax package refuses nesting past 1000). */
+#define MA_REGEX_MAX_DEPTH 1000
+/* Submatch slots tracked by one match (instructions x slots): keeps a search's one allocation
+ * under 8 MiB whatever the caller asks for. */
+#define MA_REGEX_MAX_SLOTS (1 << 20)
+
 #endif
