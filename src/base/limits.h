@@ -165,4 +165,13 @@
  * under 8 MiB whatever the caller asks for. */
 #define MA_REGEX_MAX_SLOTS (1 << 20)
 
+/* prometheus-adapter templates (backend/prom_template.h): metricsQuery templates are a few
+ * hundred bytes; 64 KiB, 4,096 parse nodes and 64 nested blocks leave a wide margin. */
+#define MA_PROM_TMPL_MAX_SRC (64 * 1024)
+#define MA_PROM_TMPL_MAX_NODES 4096
+#define MA_PROM_TMPL_MAX_DEPTH 64
+/* Variables in scope at once, and bytes of strings made by printf/print in one execution. */
+#define MA_PROM_TMPL_MAX_VARS 64
+#define MA_PROM_TMPL_MAX_SCRATCH (1024 * 1024)
+
 #endif
