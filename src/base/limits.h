@@ -174,4 +174,10 @@
 #define MA_PROM_TMPL_MAX_VARS 64
 #define MA_PROM_TMPL_MAX_SCRATCH (1024 * 1024)
 
+/* prometheus-adapter config (backend/prom_config.h): real files are a few KiB with < 50 rules. */
+#define MA_PROM_CONFIG_MAX_BYTES (1024 * 1024)
+#define MA_PROM_CONFIG_MAX_RULES 1024
+/* Label matchers of one query (metric selector requirements + namespace + resource). */
+#define MA_PROM_MAX_MATCHERS 64
+
 #endif
