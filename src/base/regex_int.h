@@ -43,6 +43,31 @@ struct rx_tree {
 int rx_parse(const char *pat, size_t len, int flags, struct rx_tree *t, struct ma_errmsg *em);
 void rx_tree_free(struct rx_tree *t);
 
+/* A class under construction: lo, hi pairs (heap; the owner frees r). */
+struct cls {
+    int32_t *r;
+    int n, cap;
+};
+
+/* regex_class.c: append lo..hi; with its case variants; sort and merge; complement over
+ * 0..U+10FFFF (c MUST be normalised); append a set of n bytes of lo,hi pairs (folded when fold,
+ * complemented when negate). */
+void rx_cls_add(struct cls *c, int32_t lo, int32_t hi);
+void rx_cls_add_folded(struct cls *c, int32_t lo, int32_t hi);
+void rx_cls_norm(struct cls *c);
+void rx_cls_negate(struct cls *c);
+void rx_cls_add_set(int fold, struct cls *c, const char *pairs, size_t n, int negate);
+
+struct rx_set {
+    const char *name, *pairs;
+    size_t n;
+};
+/* \d \s \w (index by rx_perl_index: d s w, either case, else -1) and the POSIX classes */
+extern const struct rx_set rx_perl[3];
+extern const struct rx_set rx_posix[14];
+#define RX_NPOSIX 14
+int rx_perl_index(int c);
+
 /* Decode one UTF-8 rune at s[0..n) (n >= 1); an invalid sequence is U+FFFD of width 1. */
 int32_t rx_decode(const unsigned char *s, size_t n, int *width);
 

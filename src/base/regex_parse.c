@@ -19,11 +19,6 @@ struct ps {
     struct ma_errmsg *em;
 };
 
-/* A class under construction: lo, hi pairs. */
-struct cls {
-    int32_t *r;
-    int n, cap;
-};
 
 /* ---- errors, runes --------------------------------------------------------------------------- */
 
@@ -38,36 +33,6 @@ static int fail(struct ps *p, int code, size_t at, size_t end, const char *what)
     return code;
 }
 #define SYNTAX(p, at, end, what) fail(p, MA_ERR_SYNTAX, at, end, what)
-
-/* see base/regex_int.h */
-int32_t rx_decode(const unsigned char *s, size_t n, int *width)
-{
-    int32_t c = s[0], min;
-    int need, i;
-
-    *width = 1;
-    if (c < 0x80)
-        return c;
-    if (c >= 0xc2 && c <= 0xdf)
-        need = 1, c &= 0x1f, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        need = 2, c &= 0x0f, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        need = 3, c &= 0x07, min = 0x10000;
-    else
-        return 0xfffd;
-    if (n <= (size_t)need)
-        return 0xfffd;
-    for (i = 1; i <= need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0xfffd;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0xfffd;
-    *width = need + 1;
-    return c;
-}
 
 /* The pattern's rune at pos; invalid UTF-8 in a pattern is an error (as in Go). */
 static int pattern_rune(struct ps *p, int32_t *r)
@@ -100,134 +65,13 @@ static int new_node(struct ps *p, int op)
     return t->nnode++;
 }
 
-/* ---- classes --------------------------------------------------------------------------------- */
-
-static void cls_add(struct cls *c, int32_t lo, int32_t hi)
-{
-    if (c->n + 2 > c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 16;
-        c->r = ma_xrealloc(c->r, (size_t)c->cap * sizeof *c->r);
-    }
-    c->r[c->n++] = lo;
-    c->r[c->n++] = hi;
-}
-
-static int in(int32_t lo, int32_t hi, int32_t r)
-{
-    return lo <= r && r <= hi;
-}
-
-/* Upper-case blocks whose lower case is a fixed distance away: ASCII, Latin-1, Greek and
- * Cyrillic (the scripts of label values in practice). Gaps (U+00D7, U+03A2) are split out. */
-static const int32_t fold_blocks[][3] = {
-    {'A', 'Z', 32},       {0xc0, 0xd6, 32},     {0xd8, 0xde, 32},     {0x391, 0x3a1, 32},
-    {0x3a3, 0x3ab, 32},   {0x400, 0x40f, 80},   {0x410, 0x42f, 32},
-};
-
-/* Add lo..hi and its case variants: the blocks above, plus the non-ASCII members of the fold
- * orbits of k and s (Go folds through unicode.SimpleFold: k K U+212A, s S U+017F). */
-static void cls_add_folded(struct cls *c, int32_t lo, int32_t hi)
-{
-    int32_t a, b, d;
-    size_t k;
-
-    cls_add(c, lo, hi);
-    for (k = 0; k < sizeof fold_blocks / sizeof fold_blocks[0]; k++) {
-        d = fold_blocks[k][2];
-        a = lo > fold_blocks[k][0] ? lo : fold_blocks[k][0];
-        b = hi < fold_blocks[k][1] ? hi : fold_blocks[k][1];
-        if (a <= b)
-            cls_add(c, a + d, b + d);
-        a = lo > fold_blocks[k][0] + d ? lo : fold_blocks[k][0] + d;
-        b = hi < fold_blocks[k][1] + d ? hi : fold_blocks[k][1] + d;
-        if (a <= b)
-            cls_add(c, a - d, b - d);
-    }
-    if (in(lo, hi, 'k') || in(lo, hi, 'K'))
-        cls_add(c, 0x212a, 0x212a);
-    if (in(lo, hi, 0x212a))
-        cls_add(c, 'K', 'K'), cls_add(c, 'k', 'k');
-    if (in(lo, hi, 's') || in(lo, hi, 'S'))
-        cls_add(c, 0x17f, 0x17f);
-    if (in(lo, hi, 0x17f))
-        cls_add(c, 'S', 'S'), cls_add(c, 's', 's');
-    if (in(lo, hi, 0x3a3) || in(lo, hi, 0x3c3)) /* sigma's orbit holds final sigma */
-        cls_add(c, 0x3c2, 0x3c2);
-    if (in(lo, hi, 0x3c2))
-        cls_add(c, 0x3a3, 0x3a3), cls_add(c, 0x3c3, 0x3c3);
-}
-
-static int cmp_range(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Sort and merge overlapping or adjacent ranges. */
-static void cls_norm(struct cls *c)
-{
-    int i, w = 0;
-
-    if (c->n == 0)
-        return;
-    qsort(c->r, (size_t)(c->n / 2), 2 * sizeof *c->r, cmp_range);
-    for (i = 0; i < c->n; i += 2) {
-        if (w > 0 && c->r[i] <= c->r[w - 1] + 1) {
-            if (c->r[i + 1] > c->r[w - 1])
-                c->r[w - 1] = c->r[i + 1];
-        } else {
-            c->r[w++] = c->r[i];
-            c->r[w++] = c->r[i + 1];
-        }
-    }
-    c->n = w;
-}
-
-/* Complement over 0..U+10FFFF; c MUST be normalised. */
-static void cls_negate(struct cls *c)
-{
-    struct cls o = {0};
-    int32_t next = 0;
-    int i;
-
-    for (i = 0; i < c->n; i += 2) {
-        if (c->r[i] > next)
-            cls_add(&o, next, c->r[i] - 1);
-        next = c->r[i + 1] + 1;
-    }
-    if (next <= 0x10ffff)
-        cls_add(&o, next, 0x10ffff);
-    free(c->r);
-    *c = o;
-}
-
-/* Add a set given as n bytes of lo,hi pairs, folded under (?i) as Go folds them. */
-static void cls_add_set(struct ps *p, struct cls *c, const char *pairs, size_t n, int negate)
-{
-    struct cls g = {0};
-    size_t i;
-
-    for (i = 0; i + 1 < n; i += 2) {
-        if (p->flags & MA_REGEX_FOLD)
-            cls_add_folded(&g, (unsigned char)pairs[i], (unsigned char)pairs[i + 1]);
-        else
-            cls_add(&g, (unsigned char)pairs[i], (unsigned char)pairs[i + 1]);
-    }
-    cls_norm(&g);
-    if (negate)
-        cls_negate(&g);
-    for (i = 0; i < (size_t)g.n; i += 2)
-        cls_add(c, g.r[i], g.r[i + 1]);
-    free(g.r);
-}
-
 /* The class as a node: its ranges are appended to the tree. */
 static int cls_node(struct ps *p, struct cls *c)
 {
     struct rx_tree *t = p->t;
     int id, i;
 
-    cls_norm(c);
+    rx_cls_norm(c);
     if (t->nrng + c->n / 2 > t->caprng) {
         while (t->nrng + c->n / 2 > t->caprng)
             t->caprng = t->caprng ? 2 * t->caprng : 64;
@@ -250,34 +94,10 @@ static int literal(struct ps *p, int32_t r)
     struct cls c = {0};
 
     if (p->flags & MA_REGEX_FOLD)
-        cls_add_folded(&c, r, r);
+        rx_cls_add_folded(&c, r, r);
     else
-        cls_add(&c, r, r);
+        rx_cls_add(&c, r, r);
     return cls_node(p, &c);
-}
-
-#define SET(name, str) {name, str, sizeof str - 1}
-static const struct {
-    const char *name, *pairs;
-    size_t n;
-} perl[] = {SET("d", "09"), SET("s", "\t\n\f\r  "), SET("w", "09AZaz__")},
-  posix[] = {
-    SET("alnum", "09AZaz"), SET("alpha", "AZaz"), SET("ascii", "\0\x7f"), SET("blank", "\t\t  "),
-    SET("cntrl", "\0\x1f\x7f\x7f"), SET("digit", "09"), SET("graph", "!~"), SET("lower", "az"),
-    SET("print", " ~"), SET("punct", "!/:@[`{~"), SET("space", "\t\r  "), SET("upper", "AZ"),
-    SET("word", "09AZaz__"), SET("xdigit", "09AFaf"),
-};
-#define NPOSIX ((int)(sizeof posix / sizeof posix[0]))
-
-/* Index in perl[] of the class letter c (d s w, upper case negated), or -1. */
-static int perl_index(int c)
-{
-    switch (c | 0x20) {
-    case 'd': return 0;
-    case 's': return 1;
-    case 'w': return 2;
-    }
-    return -1;
 }
 
 /* ---- escapes --------------------------------------------------------------------------------- */
@@ -387,22 +207,22 @@ static int parse_class(struct ps *p, int *id)
                 i = p->pos + 2;
                 pneg = i < e && p->s[i] == '^';
                 i += (size_t)pneg;
-                for (k = 0; k < NPOSIX; k++)
-                    if (strlen(posix[k].name) == e - i &&
-                        memcmp(posix[k].name, p->s + i, e - i) == 0)
+                for (k = 0; k < RX_NPOSIX; k++)
+                    if (strlen(rx_posix[k].name) == e - i &&
+                        memcmp(rx_posix[k].name, p->s + i, e - i) == 0)
                         break;
-                if (k == NPOSIX) {
+                if (k == RX_NPOSIX) {
                     free(c.r);
                     return SYNTAX(p, p->pos, e + 2, "invalid character class range");
                 }
-                cls_add_set(p, &c, posix[k].pairs, posix[k].n, pneg);
+                rx_cls_add_set(p->flags & MA_REGEX_FOLD, &c, rx_posix[k].pairs, rx_posix[k].n, pneg);
                 p->pos = e + 2;
                 continue;
             }
         }
         if (p->s[p->pos] == '\\' && p->pos + 1 < p->len && p->s[p->pos + 1] < 0x80 &&
-            (k = perl_index(p->s[p->pos + 1])) >= 0) {
-            cls_add_set(p, &c, perl[k].pairs, perl[k].n, p->s[p->pos + 1] < 'a');
+            (k = rx_perl_index(p->s[p->pos + 1])) >= 0) {
+            rx_cls_add_set(p->flags & MA_REGEX_FOLD, &c, rx_perl[k].pairs, rx_perl[k].n, p->s[p->pos + 1] < 'a');
             p->pos += 2;
             continue;
         }
@@ -424,18 +244,18 @@ static int parse_class(struct ps *p, int *id)
             }
         }
         if (p->flags & MA_REGEX_FOLD)
-            cls_add_folded(&c, lo, hi);
+            rx_cls_add_folded(&c, lo, hi);
         else
-            cls_add(&c, lo, hi);
+            rx_cls_add(&c, lo, hi);
     }
     if (p->pos >= p->len) {
         free(c.r);
         return SYNTAX(p, start, p->len, "missing closing ]");
     }
     p->pos++;
-    cls_norm(&c);
+    rx_cls_norm(&c);
     if (neg)
-        cls_negate(&c);
+        rx_cls_negate(&c);
     *id = cls_node(p, &c);
     return MA_OK;
 }
@@ -614,10 +434,10 @@ static int parse_atom(struct ps *p, int *id)
         return parse_class(p, id);
     case '.':
         p->pos++;
-        cls_add(&cl, 0, 0x10ffff);
+        rx_cls_add(&cl, 0, 0x10ffff);
         if (!(p->flags & MA_REGEX_DOTNL)) {
             cl.r[1] = '\n' - 1;
-            cls_add(&cl, '\n' + 1, 0x10ffff);
+            rx_cls_add(&cl, '\n' + 1, 0x10ffff);
         }
         *id = cls_node(p, &cl);
         return MA_OK;
@@ -640,9 +460,9 @@ static int parse_atom(struct ps *p, int *id)
             case 'Q': p->pos += 2; p->inquote = 1; return MA_OK;
             case 'E': p->pos += 2; return MA_OK; /* a stray \E is ignored, as in Go */
             }
-            if (c < 0x80 && (k = perl_index(c)) >= 0) {
+            if (c < 0x80 && (k = rx_perl_index(c)) >= 0) {
                 p->pos += 2;
-                cls_add_set(p, &cl, perl[k].pairs, perl[k].n, c < 'a');
+                rx_cls_add_set(p->flags & MA_REGEX_FOLD, &cl, rx_perl[k].pairs, rx_perl[k].n, c < 'a');
                 *id = cls_node(p, &cl);
                 return MA_OK;
             }
