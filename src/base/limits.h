@@ -190,5 +190,35 @@
 /* A failed (non-404) discovery is retried after this, not a full refresh later, so a start while
  * kube-apiserver hiccups becomes ready soon. */
 #define MA_KUBE_RESMAP_RETRY_MS 15000
+/* Regular expressions (base/regex.h). A pattern: rules files hold patterns of tens of bytes;
+ * the =~ matchers built from object names hold a few hundred names of <= 253 bytes. */
+#define MA_REGEX_MAX_PATTERN (128 * 1024)
+/* Program instructions (one per rune, split, jump or save): bounds both compile and match memory
+ * (RE2 refuses programs past its own size limit the same way). */
+#define MA_REGEX_MAX_INST 65536
+/* Capture groups of one pattern, and RE2's bound on a repeat count. */
+#define MA_REGEX_MAX_GROUPS 256
+#define MA_REGEX_MAX_REPEAT 1000
+/* Nesting of groups and quantifiers: the parser and compiler recurse once per level (Go's
+ * syntax package refuses nesting past 1000). */
+#define MA_REGEX_MAX_DEPTH 1000
+/* Submatch slots tracked by one match (instructions x slots): keeps a search's one allocation
+ * under 8 MiB whatever the caller asks for. */
+#define MA_REGEX_MAX_SLOTS (1 << 20)
+
+/* prometheus-adapter templates (backend/prom_template.h): metricsQuery templates are a few
+ * hundred bytes; 64 KiB, 4,096 parse nodes and 64 nested blocks leave a wide margin. */
+#define MA_PROM_TMPL_MAX_SRC (64 * 1024)
+#define MA_PROM_TMPL_MAX_NODES 4096
+#define MA_PROM_TMPL_MAX_DEPTH 64
+/* Variables in scope at once, and bytes of strings made by printf/print in one execution. */
+#define MA_PROM_TMPL_MAX_VARS 64
+#define MA_PROM_TMPL_MAX_SCRATCH (1024 * 1024)
+
+/* prometheus-adapter config (backend/prom_config.h): real files are a few KiB with < 50 rules. */
+#define MA_PROM_CONFIG_MAX_BYTES (1024 * 1024)
+#define MA_PROM_CONFIG_MAX_RULES 1024
+/* Label matchers of one query (metric selector requirements + namespace + resource). */
+#define MA_PROM_MAX_MATCHERS 64
 
 #endif

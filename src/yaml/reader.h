@@ -10,6 +10,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/limits.h"
+#include "yaml/yaml.h"
 
 /* rd->ind when no content line follows at some indentation */
 enum { IND_END = -1, IND_DOC_START = -2, IND_DOC_END = -3 };
@@ -30,8 +31,18 @@ struct ma_yaml_rd {
     struct ma_buf *out;
     struct ma_errmsg *em;
     int nkeys;
+    struct ma_yaml_posmap *pm; /* MAY be NULL */
     struct ma_yaml_key keys[MA_YAML_MAX_OPEN_KEYS];
 };
+
+/* Record that the node or key starting at input offset pos begins at the current output. */
+static inline void mark_pos(struct ma_yaml_rd *p)
+{
+    if (p->pm && p->pm->n < p->pm->cap) {
+        p->pm->v[p->pm->n].json = (uint32_t)p->out->len;
+        p->pm->v[p->pm->n++].yaml = (uint32_t)p->pos;
+    }
+}
 
 /* Set em to "line L column C: <printf>" for input offset `at`; returns code. */
 int ma_yaml_fail(struct ma_yaml_rd *p, int code, size_t at, const char *fmt, ...)
@@ -47,6 +58,9 @@ size_t ma_yaml_scan_plain(const struct ma_yaml_rd *p, int flow);
 int ma_yaml_emit_plain(struct ma_yaml_rd *p, size_t a, size_t b);
 /* Write s[0..n) as a JSON string. */
 void ma_yaml_emit_string(struct ma_yaml_rd *p, const char *s, size_t n);
+/* A block-context plain scalar at pos, folded over continuation lines indented more than pind;
+ * pos ends after its last text (the caller finishes that line). */
+int ma_yaml_parse_plain_block(struct ma_yaml_rd *p, int pind);
 /* A quoted scalar; continuation lines must be indented more than pind; key: one line only. */
 int ma_yaml_parse_quoted(struct ma_yaml_rd *p, int pind, int key);
 /* A | or > block scalar whose parent collection is at column pind; ends at a line start. */

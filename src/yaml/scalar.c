@@ -233,6 +233,78 @@ int ma_yaml_emit_plain(struct ma_yaml_rd *p, size_t a, size_t b)
     return MA_OK;
 }
 
+/* ---- multi-line plain scalars ----------------------------------------------------------- */
+
+/* From the end of a content line at i: whether a plain scalar continues on a later line (YAML
+ * 1.2 7.3.3: indented more than the parent pind, not a comment, not a document marker). Sets the
+ * continuation's first content byte *k, its line start *kbol and the empty lines crossed. */
+static int plain_continues(const struct ma_yaml_rd *p, size_t i, int pind, size_t *k,
+                           size_t *kbol, int *empty)
+{
+    size_t j, c, c2;
+
+    *empty = 0;
+    for (;;) {
+        if (i >= p->len)
+            return 0;
+        j = i;
+        if (p->s[j] == '\r')
+            j++;
+        if (j < p->len && p->s[j] == '\n')
+            j++;
+        for (c = j; c < p->len && p->s[c] == ' '; c++)
+            ;
+        for (c2 = c; c2 < p->len && is_blank(p->s[c2]); c2++)
+            ;
+        if (is_eol_at(p, c2)) {
+            if (c2 >= p->len)
+                return 0;
+            (*empty)++;
+            i = c2;
+            continue;
+        }
+        if ((int)(c - j) <= pind || p->s[c2] == '#' || (c == j && p->len - j >= 3 &&
+            (memcmp(p->s + j, "---", 3) == 0 || memcmp(p->s + j, "...", 3) == 0) &&
+            is_ws_at(p, j + 3)))
+            return 0;
+        *k = c2;
+        *kbol = j;
+        return 1;
+    }
+}
+
+/* see yaml/reader.h */
+int ma_yaml_parse_plain_block(struct ma_yaml_rd *p, int pind)
+{
+    size_t a = p->pos, end = ma_yaml_scan_plain(p, 0), i, k, kbol;
+    int empty;
+
+    for (i = end; i < p->len && is_blank(p->s[i]); i++)
+        ;
+    if (!is_eol_at(p, i) || !plain_continues(p, i, pind, &k, &kbol, &empty)) {
+        p->pos = end;
+        return ma_yaml_emit_plain(p, a, end);
+    }
+    /* folded: a line break is a space, each empty line a newline; always a string */
+    emit_c(p, '"');
+    emit_str_bytes(p, p->s + a, end - a);
+    do {
+        if (empty == 0)
+            emit_c(p, ' ');
+        while (empty-- > 0)
+            emit(p, "\\n", 2); /* JSON's escape */
+        p->pos = k;
+        p->bol = kbol;
+        end = ma_yaml_scan_plain(p, 0);
+        emit_str_bytes(p, p->s + k, end - k);
+        for (i = end; i < p->len && is_blank(p->s[i]); i++)
+            ;
+    } while (is_eol_at(p, i) && plain_continues(p, i, pind, &k, &kbol, &empty));
+    emit_c(p, '"');
+    p->pos = end;
+    return MA_OK;
+}
+
 /* ---- quoted scalars ------------------------------------------------------------------------- */
 
 /* At a line break inside a quoted scalar (YAML 1.2 7.3: flow folding): one break becomes a

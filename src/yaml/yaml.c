@@ -245,6 +245,7 @@ static int parse_key(struct ma_yaml_rd *p, int flow, int mark)
     size_t at = p->pos, off = p->out->len, end;
     int c = peek(p, at), r;
 
+    mark_pos(p);
     if (c == '"' || c == '\'') {
         if ((r = ma_yaml_parse_quoted(p, -1, 1)) < 0)
             return r;
@@ -392,6 +393,7 @@ static int parse_flow_node(struct ma_yaml_rd *p, int pind)
     size_t i = p->pos, end;
     int c = p->s[i];
 
+    mark_pos(p);
     if (c == '[')
         return parse_flow_seq(p, pind);
     if (c == '{')
@@ -524,6 +526,7 @@ static int parse_block_node(struct ma_yaml_rd *p, int pind, int coll)
     size_t i = p->pos, end;
     int c = p->s[i], col = (int)(i - p->bol), r;
 
+    mark_pos(p);
     p->after_plain = 0;
     if (c == '-' && is_ws_at(p, i + 1)) {
         if (!coll)
@@ -556,9 +559,8 @@ static int parse_block_node(struct ma_yaml_rd *p, int pind, int coll)
         return refuse_indicator(p, i);
     if (!ma_yaml_plain_can_start(p, i, 0))
         return refuse_indicator(p, i);
-    end = ma_yaml_scan_plain(p, 0);
-    p->pos = end;
-    if ((r = ma_yaml_emit_plain(p, i, end)) < 0 || (r = finish_line(p)) < 0)
+    (void)end;
+    if ((r = ma_yaml_parse_plain_block(p, pind)) < 0 || (r = finish_line(p)) < 0)
         return r;
     p->after_plain = 1;
     return MA_OK;
@@ -611,6 +613,40 @@ static int parse_document(struct ma_yaml_rd *p)
 /* see yaml/yaml.h */
 int ma_yaml_to_json(const char *yaml, size_t len, struct ma_buf *out, struct ma_errmsg *em)
 {
+    return ma_yaml_to_json_pos(yaml, len, out, em, NULL);
+}
+
+/* see yaml/yaml.h */
+void ma_yaml_pos_find(const struct ma_yaml_posmap *pm, const char *yaml, size_t len, size_t off,
+                      int *line, int *col)
+{
+    size_t lo = 0, hi = pm ? pm->n : 0, at = 0, i, bol = 0;
+
+    while (lo < hi) { /* first entry with json > off */
+        size_t mid = (lo + hi) / 2;
+        if (pm->v[mid].json <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0)
+        at = pm->v[lo - 1].yaml;
+    if (at > len)
+        at = len;
+    *line = 1;
+    for (i = 0; i < at; i++) {
+        if (yaml[i] == '\n') {
+            (*line)++;
+            bol = i + 1;
+        }
+    }
+    *col = (int)(at - bol) + 1;
+}
+
+/* see yaml/yaml.h */
+int ma_yaml_to_json_pos(const char *yaml, size_t len, struct ma_buf *out, struct ma_errmsg *em,
+                        struct ma_yaml_posmap *pm)
+{
     struct ma_yaml_rd p;
     size_t start = out->len;
     int r;
@@ -631,6 +667,9 @@ int ma_yaml_to_json(const char *yaml, size_t len, struct ma_buf *out, struct ma_
     p.out = out;
     p.em = em;
     p.nkeys = 0;
+    p.pm = pm;
+    if (pm)
+        pm->n = 0;
     r = parse_document(&p);
     if ((r == MA_OK || r == MA_ERR_NOSPACE) && out->err) {
         ma_errmsg_set(em, "JSON output exceeds its buffer");

@@ -2,6 +2,7 @@
 #define MA_YAML_YAML_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -16,7 +17,9 @@
  *    document is refused;
  *  - block mappings, block sequences ("- a", "- key: v", and the sequence at the same
  *    indentation as its parent key, "key:\n- a", as kubectl writes it), indentation by spaces;
- *  - plain scalars on one line; single-quoted ('' escape) and double-quoted scalars (all YAML
+ *  - plain scalars, over several lines when continuation lines are indented more than the
+ *    parent collection (folded: a line break is a space, an empty line a newline; a multi-line
+ *    plain scalar is always a string), as Helm's toYaml writes long values; single-quoted ('' escape) and double-quoted scalars (all YAML
  *    escapes: \0 \a \b \t \n \v \f \r \e \  \" \/ \\ \N \_ \L \P \xXX \uXXXX \UXXXXXXXX), which
  *    may span lines (line folding as YAML specifies);
  *  - `|` literal and `>` folded block scalars with chomping (- +) and indentation (1-9) indicators;
@@ -32,7 +35,7 @@
  *
  * Everything outside the subset is an error, never a silent misread: anchors (&), aliases (*),
  * tags (!), complex keys (?), directives (%), reserved indicators (@ `), tabs in indentation,
- * duplicate keys, inconsistent indentation, plain scalars continued on another line, control
+ * duplicate keys, inconsistent indentation, control
  * characters and invalid UTF-8. */
 
 /* Convert the YAML document yaml[0..len) into one JSON value appended to out: compact (no
@@ -47,5 +50,23 @@
  * On any error out->len is restored to its value at entry (out->err stays set for NOSPACE).
  * em MAY be NULL. */
 int ma_yaml_to_json(const char *yaml, size_t len, struct ma_buf *out, struct ma_errmsg *em);
+
+/* Where each JSON value and key came from, so that a reader of the JSON can name the YAML line
+ * and column of a value it refuses. Entries are in increasing json order. */
+struct ma_yaml_pos {
+    uint32_t json, yaml; /* offset in out of the value's (or key's) first byte; in the YAML */
+};
+struct ma_yaml_posmap {
+    struct ma_yaml_pos *v; /* caller-owned array of cap entries */
+    size_t n, cap;         /* n: entries filled; when full, later nodes are not recorded */
+};
+
+/* ma_yaml_to_json that also fills pm (pm->n is reset first; pm MAY be NULL). */
+int ma_yaml_to_json_pos(const char *yaml, size_t len, struct ma_buf *out, struct ma_errmsg *em,
+                        struct ma_yaml_posmap *pm);
+/* 1-based line and byte column in yaml[0..len) of the node whose JSON text begins at or just
+ * before json offset off (the last entry at or before off; line 1 column 1 when none). */
+void ma_yaml_pos_find(const struct ma_yaml_posmap *pm, const char *yaml, size_t len, size_t off,
+                      int *line, int *col);
 
 #endif
