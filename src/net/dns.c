@@ -36,6 +36,10 @@ int ma_net_dns_build_query(unsigned char *out, size_t cap, uint16_t id, const ch
 
     if (n > 0 && name[n - 1] == '.')
         n--;
+    if (n > 0 && name[n - 1] == '.') {
+        ma_errmsg_set(em, "host name %.80s: empty label", name);
+        return MA_ERR_SYNTAX;
+    }
     if (n == 0 || n > MA_NET_DNS_MAX_NAME) {
         ma_errmsg_set(em, "host name of %zu bytes (1..%d)", n, MA_NET_DNS_MAX_NAME);
         return MA_ERR_SYNTAX;

@@ -454,6 +454,8 @@ static void q_judge(struct query *q)
         ma_net_plain_addr_str(q_server(q, &sl), srv, sizeof srv);
         snprintf(why, sizeof why, "server failure (%s) from %s", ma_net_dns_rcode_name(odd, rb),
                  srv);
+        for (i = 0; i < NPART; i++) /* ask both again, of the next server */
+            q->part[i].done = q->part[i].tc = 0;
         q_try_failed(q, why, 0);
         return;
     }
