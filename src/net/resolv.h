@@ -96,7 +96,7 @@ struct ma_net_lookup;
 struct ma_net_resolver *ma_net_resolver_new(struct ma_net_loop *loop,
                                             const struct ma_net_resolver_config *cfg,
                                             struct ma_errmsg *em);
-/* Cancel every lookup (no callbacks run) and free. */
+/* Cancel every lookup (no callbacks run) and free. MUST NOT be called from a lookup callback. */
 void ma_net_resolver_free(struct ma_net_resolver *r);
 
 /* Make a resolver from cfg and give it to the loop, which frees it in ma_net_loop_free; HTTP
