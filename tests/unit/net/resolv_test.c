@@ -114,7 +114,7 @@ static void test_hosts(void)
 
 /* ==== the fake server ======================================================================== */
 
-enum { M_ANSWER, M_SILENT, M_NXDOMAIN, M_TRUNCATE, M_BADID_FIRST, M_SERVFAIL };
+enum { M_ANSWER, M_SILENT, M_NXDOMAIN, M_TRUNCATE, M_BADID_FIRST, M_SERVFAIL, M_DROP_AAAA };
 
 static struct fake {
     int udp, tcp;
@@ -162,6 +162,8 @@ static size_t reply(const unsigned char *q, size_t n, unsigned char *out, int tc
     fk.nqueries++;
     if (type == MA_NET_DNS_A && fk.nasked < 16)
         snprintf(fk.asked[fk.nasked++], 256, "%s", qn);
+    if (fk.mode == M_DROP_AAAA && type == MA_NET_DNS_AAAA)
+        return 0; /* a middlebox that drops AAAA queries */
     if (strcmp(qn, fk.answer_name) != 0 || fk.mode == M_NXDOMAIN)
         rcode = MA_NET_DNS_NXDOMAIN;
     else if (type == MA_NET_DNS_A)
@@ -557,6 +559,19 @@ static void test_truncated_tcp_and_stray(void)
              MA_ERR_PARTIAL);
     run(5000);
     CHECK_EQ(g.err, MA_OK);
+    CHECK_EQ(ip4(&g.a, 0), 0x0A000001);
+    ma_net_resolver_free(r);
+
+    /* AAAA never answered: the A records are the answer once the tries run out */
+    reset_fake(M_DROP_AAAA);
+    r = make(CONF, "");
+    g.done = 0;
+    CHECK_EQ(ma_net_resolver_lookup(r, "falcon.example", &a, on_got, &g, &lk, NULL),
+             MA_ERR_PARTIAL);
+    run(5000);
+    CHECK_EQ(g.done, 1);
+    CHECK_EQ(g.err, MA_OK);
+    CHECK_EQ(g.a.n, 1);
     CHECK_EQ(ip4(&g.a, 0), 0x0A000001);
     ma_net_resolver_free(r);
 
