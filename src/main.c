@@ -28,6 +28,7 @@
 #include "kube/cluster.h"
 #include "kube/watch.h"
 #include "net/loop.h"
+#include "net/resolv.h"
 #include "tls/keypair.h"
 #include "tls/server.h"
 
@@ -41,6 +42,7 @@
 /* Everything mutable lives here, made once in main and passed down. */
 struct ma_server {
     /* flags */
+    struct ma_net_resolver_config resolv;
     long long secure_port;
     const char *bind_address;
     const char *tls_cert_file, *tls_key_file, *cert_dir;
@@ -170,6 +172,7 @@ static size_t make_flags(struct ma_server *s, struct ma_flag *f)
     FLAG("version", MA_FLAG_BOOL, &s->version, "print the version and exit");
 #undef FLAG
     n += ma_auth_flags_table(&s->auth_flags, f + n);
+    n += ma_net_resolver_flags_table(&s->resolv, f + n);
     return n;
 }
 
@@ -573,6 +576,10 @@ static int serve(struct ma_server *s)
     if (s->loop == NULL || setup_signals(s) != MA_OK) {
         MA_LOG_E("cannot set up the event loop: %s", strerror(errno));
         return 1;
+    }
+    if (ma_net_resolver_attach(s->loop, &s->resolv, &em) != MA_OK) {
+        MA_LOG_E("name resolution: %s", em.msg);
+        return 2;
     }
     kp = load_keypair(s, &em);
     if (kp == NULL) {

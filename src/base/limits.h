@@ -87,6 +87,45 @@
 #define MA_HTTP_CLIENT_MAX_IDLE_DEFAULT 2
 /* Addresses kept from one name resolution (tried in order on connect failure). */
 #define MA_NET_MAX_ADDRS 8
+/* DNS (net/dns.h, net/resolv.h). A host name is at most 253 bytes in text (255 on the wire). */
+#define MA_NET_DNS_MAX_NAME 253
+/* A query: 12-byte header, the name (255), type and class. */
+#define MA_NET_DNS_MAX_QUERY 288
+/* Plain DNS over UDP is 512 bytes (RFC 1035 4.2.1; we send no EDNS0); a larger answer comes with
+ * TC set and is asked again over TCP, whose messages carry a 16-bit length. */
+#define MA_NET_DNS_UDP_MAX 512
+#define MA_NET_DNS_TCP_MAX 65535
+/* Address records taken from one reply: a Service has 1, a headless one a few dozen; only
+ * MA_NET_MAX_ADDRS are kept, so more buys nothing. */
+#define MA_NET_DNS_MAX_ANSWERS 16
+/* CNAME hops followed in one reply (glibc and Go stop around 8-10; real chains have 1-3). */
+#define MA_NET_DNS_MAX_CNAME 8
+/* resolv.conf: 3 nameservers is glibc's and musl's MAXNS; kubelet allows 32 search domains
+ * (ClusterFirst pods get 3 + the node's); ndots, timeout and attempts capped as glibc does. */
+#define MA_NET_RESOLV_MAX_NS 3
+#define MA_NET_RESOLV_MAX_SEARCH 32
+#define MA_NET_RESOLV_MAX_NDOTS 15
+#define MA_NET_RESOLV_MAX_TIMEOUT_S 30
+#define MA_NET_RESOLV_MAX_ATTEMPTS 5
+/* resolv.conf and hosts files we read: real ones are < 1 KiB (kubelet writes both). */
+#define MA_NET_RESOLV_MAX_FILE (1024 * 1024)
+/* Names in /etc/hosts we keep (kubelet writes ~8; Docker a few more). */
+#define MA_NET_HOSTS_MAX_ENTRIES 4096
+/* Host names cached at once: one per configured backend or cluster; the least recently used idle
+ * entry is dropped beyond this. */
+#define MA_NET_RESOLV_MAX_NAMES 64
+/* Lookups waiting on one name (one per HTTP call that found no usable address). */
+#define MA_NET_RESOLV_MAX_WAITERS 4096
+/* TTL floor and ceiling: CoreDNS answers Services with 5 s; a smaller TTL would re-ask on every
+ * call, a larger one than 5 min would keep a moved backend unreachable too long. */
+#define MA_NET_RESOLV_TTL_MIN_S 5
+#define MA_NET_RESOLV_TTL_MAX_S 300
+/* How long a "no such host" answer is believed when its SOA gives no TTL, and the bounds on it. */
+#define MA_NET_RESOLV_NEG_TTL_DEFAULT_S 5
+#define MA_NET_RESOLV_NEG_TTL_MAX_S 30
+/* After a refresh failed (timeout, SERVFAIL) the last good addresses are used this long before the
+ * next refresh is tried. */
+#define MA_NET_RESOLV_RETRY_MS 5000
 
 /* Bearer token file (kube/kubeconfig.h): service-account JWTs are ~1 KiB, OIDC ID tokens a few
  * KiB; the token goes into every request head. */

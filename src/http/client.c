@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,11 +19,11 @@
 #include "tls/client.h"
 #include "tls/keypair.h"
 
-/* Name resolution. getaddrinfo blocks, and the loop is single-threaded, so: IP literals (the
- * usual case: KUBERNETES_SERVICE_HOST, Service ClusterIPs) never resolve; a host name is resolved
- * once when the client is made and again only after every address failed to connect (or when
- * the first resolution failed). A DNS stall then costs one blocked turn on a path that is failing
- * anyway, instead of one per request. */
+/* Name resolution never blocks the loop: IP literals (KUBERNETES_SERVICE_HOST, Service ClusterIPs)
+ * are used as they are; a host name is asked of the shared resolver (net/resolv.h) whenever a call
+ * needs a new connection. Its cache answers at once almost always; otherwise the call waits in
+ * CS_RESOLVING while other work goes on. When every address failed to connect the resolver is
+ * told, so the next call waits for a fresh answer instead of retrying a moved backend's old IP. */
 
 #define NO_DEADLINE_RECHECK_MS 60000 /* a call with no deadline still gets its timer checked */
 
@@ -153,6 +154,8 @@ static void detach(struct ma_http_call *call, int keep_conn)
     if (c == NULL)
         return;
     ma_net_loop_del_timer(c->loop, call->timer); /* a no-op inside the timer itself */
+    ma_net_lookup_cancel(call->lookup);
+    call->lookup = NULL;
     if (call->prev)
         call->prev->next = call->next;
     else
@@ -336,9 +339,9 @@ static int connect_next(struct ma_http_call *call, struct ma_errmsg *em)
     struct hconn *hc;
     int fd;
 
-    for (; call->addr_idx < c->tg.naddrs; call->addr_idx++) {
-        fd = ma_net_plain_connect((struct sockaddr *)&c->tg.addrs[call->addr_idx],
-                                  c->tg.addrlens[call->addr_idx], em);
+    for (; call->addr_idx < call->addrs.n; call->addr_idx++) {
+        fd = ma_net_plain_connect((struct sockaddr *)&call->addrs.sa[call->addr_idx],
+                                  call->addrs.salen[call->addr_idx], em);
         if (fd < 0)
             continue;
         hc = ma_xcalloc(1, sizeof *hc);
@@ -356,8 +359,52 @@ static int connect_next(struct ma_http_call *call, struct ma_errmsg *em)
         return MA_OK;
     }
     if (!c->tg.literal)
-        c->tg.stale = 1;
+        ma_net_resolver_failed(c->resolver, c->tg.host);
     return MA_ERR_IO;
+}
+
+/* Connect to call->addrs (ports set here) in order. */
+static int begin_connect(struct ma_http_call *call)
+{
+    struct ma_http_client *c = call->cl;
+    struct ma_errmsg em;
+    int rc;
+
+    for (size_t i = 0; i < call->addrs.n; i++) {
+        struct sockaddr_storage *ss = &call->addrs.sa[i];
+
+        if (ss->ss_family == AF_INET)
+            ((struct sockaddr_in *)ss)->sin_port = htons(c->tg.portnum);
+        else
+            ((struct sockaddr_in6 *)ss)->sin6_port = htons(c->tg.portnum);
+    }
+    call->addr_idx = 0;
+    ma_errmsg_set(&em, "connect to %s: no address", c->tg.where);
+    rc = connect_next(call, &em);
+    if (rc != MA_OK)
+        return ma_http_call_finish(call, rc, 0, "%s", em.msg);
+    call->t_conn = ma_time_mono_ms();
+    call->state = CS_CONNECTING;
+    rearm(call);
+    return STEP_WAIT;
+}
+
+/* A lookup started by step_begin ended. */
+static void on_resolved(void *arg, int err, const struct ma_net_addrs *addrs, const char *msg)
+{
+    struct ma_http_call *call = arg;
+
+    call->lookup = NULL;
+    call->refs++;
+    if (err != MA_OK) {
+        ma_http_call_finish(call, err == MA_ERR_TIMEOUT ? MA_ERR_TIMEOUT : MA_ERR_IO, 0, "%s", msg);
+    } else {
+        call->addrs = *addrs;
+        if (begin_connect(call) == STEP_AGAIN)
+            while (step(call) == STEP_AGAIN)
+                ;
+    }
+    call_unref(call);
 }
 
 static int step_begin(struct ma_http_call *call)
@@ -373,17 +420,22 @@ static int step_begin(struct ma_http_call *call)
         call->state = CS_SENDING;
         return STEP_AGAIN;
     }
-    if (c->tg.stale && ma_http_target_resolve(&c->tg, &em) != MA_OK)
-        return ma_http_call_finish(call, MA_ERR_IO, 0, "%s", em.msg);
-    call->addr_idx = 0;
-    ma_errmsg_set(&em, "connect to %s: no address", c->tg.where);
-    rc = connect_next(call, &em);
+    if (c->tg.literal) {
+        call->addrs.n = 1;
+        call->addrs.sa[0] = c->tg.addr;
+        call->addrs.salen[0] = c->tg.addrlen;
+        return begin_connect(call);
+    }
+    rc = ma_net_resolver_lookup(c->resolver, c->tg.host, &call->addrs, on_resolved, call,
+                                &call->lookup, &em);
+    if (rc == MA_ERR_PARTIAL) {
+        call->state = CS_RESOLVING;
+        rearm(call);
+        return STEP_WAIT;
+    }
     if (rc != MA_OK)
-        return ma_http_call_finish(call, rc, 0, "%s", em.msg);
-    call->t_conn = ma_time_mono_ms();
-    call->state = CS_CONNECTING;
-    rearm(call);
-    return STEP_WAIT;
+        return ma_http_call_finish(call, MA_ERR_IO, 0, "%s", em.msg);
+    return begin_connect(call);
 }
 
 static int step_connect(struct ma_http_call *call)
@@ -464,6 +516,8 @@ static int step(struct ma_http_call *call)
     switch (call->state) {
     case CS_QUEUED:
         return step_begin(call);
+    case CS_RESOLVING:
+        return STEP_WAIT; /* on_resolved moves on */
     case CS_CONNECTING:
         return step_connect(call);
     case CS_SENDING:
@@ -506,7 +560,6 @@ struct ma_http_client *ma_http_client_new(struct ma_net_loop *loop,
 {
     struct ma_http_client *c = ma_xcalloc(1, sizeof *c);
     struct ma_tls_anchors *ta = NULL;
-    struct ma_errmsg rem;
 
     c->loop = loop;
     if (cfg->url == NULL || ma_http_target_parse(&c->tg, cfg->url, em) != MA_OK)
@@ -534,9 +587,11 @@ struct ma_http_client *ma_http_client_new(struct ma_net_loop *loop,
                                            cfg->key_pem_len, em) != MA_OK)
             goto fail;
     }
-    /* a name that does not resolve yet may later (DNS or the Service comes up): not fatal */
-    if (c->tg.stale && ma_http_target_resolve(&c->tg, &rem) != MA_OK)
-        MA_LOG_W("%s; will retry when connecting", rem.msg);
+    if (!c->tg.literal) {
+        c->resolver = cfg->resolver ? cfg->resolver : ma_net_resolver_of_loop(loop, em);
+        if (c->resolver == NULL)
+            goto fail;
+    }
     return c;
 fail:
     ma_http_client_free(c);

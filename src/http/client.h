@@ -9,6 +9,7 @@
 #include "base/str.h"
 
 struct ma_net_loop;
+struct ma_net_resolver;
 
 /* Asynchronous HTTP/1.1 client on the event loop, for kube-apiserver (HTTPS) and backends such
  * as Open-Falcon (plain HTTP or HTTPS). One client per target server; it keeps a few idle
@@ -18,9 +19,11 @@ struct ma_net_loop;
 struct ma_http_client_config {
     const char *url;          /* base URL "https://host[:port]" or "http://host[:port]"; a path
                                  prefix is allowed ("https://h/prefix") and prepended to calls.
-                                 An IP literal host is used as is; a host name is resolved
-                                 (blocking getaddrinfo) here and again only after every address
-                                 failed to connect, never per call */
+                                 An IP literal host is used as is; a host name is looked up
+                                 through `resolver` (asynchronously: the loop never waits) */
+    struct ma_net_resolver *resolver; /* borrowed, MUST outlive the client; NULL: the loop's
+                                 (ma_net_resolver_of_loop: the one main attached, or one with
+                                 the system files made on first use) */
     /* TLS (https only) */
     const void *ca_pem;       /* trust anchors: PEM bundle, one or more CERTIFICATE blocks */
     size_t ca_pem_len;
@@ -47,7 +50,9 @@ struct ma_http_call;
 struct ma_http_result {
     int err;                 /* MA_OK when a complete response arrived (any status); else
                                 MA_ERR_IO, MA_ERR_TIMEOUT, MA_ERR_LIMIT, MA_ERR_SYNTAX, ... */
-    struct ma_errmsg em;     /* detail when err != MA_OK ("connect to 10.0.0.1:443: refused") */
+    struct ma_errmsg em;     /* detail when err != MA_OK ("connect to 10.0.0.1:443: refused",
+                                "lookup kube.example: no such host (NXDOMAIN)"); a failed
+                                lookup is MA_ERR_IO, or MA_ERR_TIMEOUT when DNS did not answer */
     int status;
     const struct ma_buf *body;
 };
@@ -73,8 +78,8 @@ struct ma_http_call_params {
     void *arg;
 };
 
-/* A client for cfg->url (the config and the PEM bytes are copied). NULL with em on a bad URL or
- * unusable TLS material. */
+/* A client for cfg->url (the config and the PEM bytes are copied). NULL with em on a bad URL,
+ * unusable TLS material, or (host names only) no resolver to be had. */
 struct ma_http_client *ma_http_client_new(struct ma_net_loop *loop,
                                           const struct ma_http_client_config *cfg,
                                           struct ma_errmsg *em);

@@ -14,6 +14,7 @@
 #include "http/parse.h"
 #include "http/target.h"
 #include "net/conn.h"
+#include "net/resolv.h"
 
 /* Per-call read buffer for chunked and streamed bodies. */
 #define MA_HTTP_CLIENT_RBUF (16 * 1024)
@@ -24,6 +25,7 @@
 
 enum call_state {
     CS_QUEUED,     /* waiting for the 0 ms timer: callbacks never run inside _start */
+    CS_RESOLVING,  /* waiting for the resolver to answer for the host name */
     CS_CONNECTING, /* TCP connect in progress */
     CS_SENDING,    /* writing the request (a TLS handshake runs inside the writes) */
     CS_WAIT_HEAD,
@@ -60,6 +62,8 @@ struct ma_http_call {
     struct ma_errmsg start_em;
     int64_t t_start, t_conn, t_progress;
     struct hconn *conn;
+    struct ma_net_lookup *lookup; /* CS_RESOLVING */
+    struct ma_net_addrs addrs;    /* this call's copy: tried in order */
     size_t addr_idx;
     int reused, retried, fresh;
     struct ma_buf out; /* the whole request */
@@ -79,6 +83,7 @@ struct ma_http_call {
 struct ma_http_client {
     struct ma_net_loop *loop;
     struct ma_http_target tg;
+    struct ma_net_resolver *resolver; /* borrowed; NULL for an IP literal */
     struct ma_tls_client *tlsc;
     int64_t connect_timeout_ms, idle_timeout_ms;
     size_t max_response;

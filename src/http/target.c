@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,26 +10,25 @@
 
 /* ---- URL ----------------------------------------------------------------------------------- */
 
-/* Fill addrs[0] from an IP literal host. 1 if it was one. */
+/* Fill addr from an IP literal host. 1 if it was one. */
 static int set_literal(struct ma_http_target *t)
 {
-    struct sockaddr_in *s4 = (struct sockaddr_in *)&t->addrs[0];
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->addrs[0];
-    uint16_t port = htons((uint16_t)atoi(t->port));
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&t->addr;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->addr;
+    uint16_t port = htons(t->portnum);
 
-    memset(&t->addrs[0], 0, sizeof t->addrs[0]);
+    memset(&t->addr, 0, sizeof t->addr);
     if (inet_pton(AF_INET, t->host, &s4->sin_addr) == 1) {
         s4->sin_family = AF_INET;
         s4->sin_port = port;
-        t->addrlens[0] = sizeof *s4;
+        t->addrlen = sizeof *s4;
     } else if (inet_pton(AF_INET6, t->host, &s6->sin6_addr) == 1) {
         s6->sin6_family = AF_INET6;
         s6->sin6_port = port;
-        t->addrlens[0] = sizeof *s6;
+        t->addrlen = sizeof *s6;
     } else {
         return 0;
     }
-    t->naddrs = 1;
     return 1;
 }
 
@@ -97,6 +95,7 @@ int ma_http_target_parse(struct ma_http_target *t, const char *url, struct ma_er
     if (port == 0)
         port = t->tls ? 443 : 80;
     snprintf(t->port, sizeof t->port, "%lu", port);
+    t->portnum = (uint16_t)port;
     snprintf(t->where, sizeof t->where, v6 ? "[%s]:%lu" : "%s:%lu", t->host, port);
     if (port == (t->tls ? 443u : 80u))
         snprintf(t->authority, sizeof t->authority, v6 ? "[%s]" : "%s", t->host);
@@ -114,7 +113,6 @@ int ma_http_target_parse(struct ma_http_target *t, const char *url, struct ma_er
     t->literal = set_literal(t);
     if (v6 && !t->literal)
         goto bad_host;
-    t->stale = !t->literal;
     return MA_OK;
 bad_host:
     ma_errmsg_set(em, "URL %.80s: bad host", url);
@@ -122,42 +120,6 @@ bad_host:
 bad_port:
     ma_errmsg_set(em, "URL %.80s: port must be 1..65535", url);
     return MA_ERR_SYNTAX;
-}
-
-/* see http/target.h */
-int ma_http_target_resolve(struct ma_http_target *t, struct ma_errmsg *em)
-{
-    struct addrinfo hints, *res, *ai;
-    int rc;
-
-    if (t->literal)
-        return MA_OK;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    rc = getaddrinfo(t->host, t->port, &hints, &res);
-    if (rc != 0) {
-        ma_errmsg_set(em, "resolve %s: %s", t->host,
-                      rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-        t->stale = 1;
-        return MA_ERR_IO;
-    }
-    t->naddrs = 0;
-    for (ai = res; ai != NULL && t->naddrs < MA_NET_MAX_ADDRS; ai = ai->ai_next) {
-        if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
-            ai->ai_addrlen > sizeof t->addrs[0])
-            continue;
-        memcpy(&t->addrs[t->naddrs], ai->ai_addr, ai->ai_addrlen);
-        t->addrlens[t->naddrs++] = ai->ai_addrlen;
-    }
-    freeaddrinfo(res);
-    t->stale = t->naddrs == 0;
-    if (t->stale) {
-        ma_errmsg_set(em, "resolve %s: no IPv4 or IPv6 address", t->host);
-        return MA_ERR_IO;
-    }
-    return MA_OK;
 }
 
 /* ---- request ------------------------------------------------------------------------------- */

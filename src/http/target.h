@@ -10,8 +10,8 @@
 #include "http/client.h"
 
 /* Where the HTTP client sends its requests (http/client.c): the base URL taken apart, the
- * server's addresses, and the request bytes it writes there. No I/O except the blocking name
- * resolution of ma_http_target_resolve. */
+ * server's address when the URL names an IP literal, and the request bytes it writes there. No
+ * I/O: host names are resolved by the client through net/resolv.h. */
 
 #define MA_HTTP_TARGET_MAX_PREFIX 512 /* "https://host/prefix": proxies' paths are short */
 
@@ -22,24 +22,18 @@ struct ma_http_target {
     char authority[280]; /* Host header: host or [v6], ":port" unless the default */
     char where[280];     /* "host:port" / "[v6]:port" for messages */
     char prefix[MA_HTTP_TARGET_MAX_PREFIX]; /* path prefix without trailing '/', maybe "" */
-    struct sockaddr_storage addrs[MA_NET_MAX_ADDRS];
-    socklen_t addrlens[MA_NET_MAX_ADDRS];
-    size_t naddrs;
-    int literal; /* host is an IP literal: addrs[0] is final, never resolved */
-    int stale;   /* addrs must be (re)resolved before the next connect */
+    uint16_t portnum;  /* port as a number */
+    int literal;       /* host is an IP literal: addr is final, never resolved */
+    struct sockaddr_storage addr; /* the literal's address with portnum */
+    socklen_t addrlen;
 };
 
 /* Parse url: "http://" or "https://" (any case), a host (a DNS name of letters, digits, '-', '.',
  * '_'; an IPv4 literal; or "[IPv6]"), an optional ":port" (1..65535), an optional path prefix
  * ("/a/b", trailing slashes dropped). User info, query, fragment and spaces are refused.
- * An IP literal fills addrs at once; a name leaves stale set (resolve before connecting).
+ * An IP literal fills addr at once (literal set); a name is left for the resolver.
  * MA_OK, or MA_ERR_SYNTAX / MA_ERR_LIMIT (prefix too long) with em naming the URL. */
 int ma_http_target_parse(struct ma_http_target *t, const char *url, struct ma_errmsg *em);
-
-/* Resolve t->host with getaddrinfo (BLOCKS the calling thread), keeping up to MA_NET_MAX_ADDRS
- * IPv4/IPv6 addresses in resolver order. MA_OK (stale cleared) or MA_ERR_IO (stale set, em says
- * why: "resolve falcon.example: Name or service not known"). No-op MA_OK for an IP literal. */
-int ma_http_target_resolve(struct ma_http_target *t, struct ma_errmsg *em);
 
 /* Append the request for p (method, path, headers, body, content_type) to out:
  *   METHOD prefix+path HTTP/1.1, Host, User-Agent: metrics-adapter/<MA_VERSION>,

@@ -37,6 +37,8 @@ struct ma_net_loop {
     int running_deleted;  /* ... and it deleted itself: do not re-arm it */
     ma_net_hook_fn before_sleep;
     void *before_sleep_arg;
+    struct ma_net_resolver *resolver;
+    void (*resolver_free)(void *);
 };
 
 #define MAX_EVENTS 256
@@ -62,6 +64,8 @@ void ma_net_loop_free(struct ma_net_loop *l)
 {
     if (l == NULL)
         return;
+    if (l->resolver != NULL)
+        l->resolver_free(l->resolver); /* it unwatches its sockets: the loop must still work */
     close(l->epfd);
     free(l->fds);
     free(l->heap);
@@ -272,4 +276,20 @@ int ma_net_loop_run(struct ma_net_loop *l)
 void ma_net_loop_stop(struct ma_net_loop *l)
 {
     l->stop = 1;
+}
+
+/* see net/loop.h */
+void ma_net_loop_set_resolver(struct ma_net_loop *l, struct ma_net_resolver *r,
+                              void (*free_fn)(void *))
+{
+    if (l->resolver != NULL)
+        l->resolver_free(l->resolver);
+    l->resolver = r;
+    l->resolver_free = free_fn;
+}
+
+/* see net/loop.h */
+struct ma_net_resolver *ma_net_loop_resolver(struct ma_net_loop *l)
+{
+    return l->resolver;
 }

@@ -39,6 +39,15 @@ uint64_t ma_net_loop_add_timer(struct ma_net_loop *loop, int64_t delay_ms, ma_ne
 /* Delete a pending timer; unknown or already-fired ids are ignored. Safe inside callbacks. */
 void ma_net_loop_del_timer(struct ma_net_loop *loop, uint64_t id);
 
+/* The name resolver shared by everything on this loop (net/resolv.h), so one cache and one set of
+ * sockets serve every client; the loop owns it once set and calls free_fn on it in
+ * ma_net_loop_free, before closing anything else. Setting another frees the previous one. */
+struct ma_net_resolver;
+void ma_net_loop_set_resolver(struct ma_net_loop *loop, struct ma_net_resolver *r,
+                              void (*free_fn)(void *));
+/* The resolver set above, or NULL. */
+struct ma_net_resolver *ma_net_loop_resolver(struct ma_net_loop *loop);
+
 void ma_net_loop_set_before_sleep(struct ma_net_loop *loop, ma_net_hook_fn fn, void *arg);
 
 /* Run until ma_net_loop_stop. Returns MA_OK, or MA_ERR_IO if epoll_wait fails (not EINTR). */
