@@ -6,6 +6,10 @@
 #   ./build.sh run-falcon   build, then run the Open-Falcon backend against the fake kube-apiserver
 #                           and fake Open-Falcon of tests/fakes (prints push and kubectl commands)
 #   ./build.sh test     build, then run every test; ends with "N passed, N failed"
+#   ./build.sh cluster  build, then start a real control plane (etcd, kube-apiserver,
+#                       kube-controller-manager from tests/cluster) with the adapter registered and
+#                       deploy/samples applied; prints the KUBECONFIG to use (Ctrl-C stops it)
+#   ./build.sh cluster-bins  only build (or find cached) build/cluster/bin/
 #   ./build.sh bench    build, then run the benchmarks under tests/bench/ (prints figures)
 #   ./build.sh image    build amd64 and arm64 (cross, musl), then write the reproducible OCI archive
 #                       build/image/metrics-adapter-<version>.oci.tar and its SPDX SBOM (no daemon)
@@ -292,6 +296,10 @@ cluster_bins() {
     log "$CLUSTER_BIN built in $(($(date +%s) - t0)) s"
 }
 
+cluster_deps() {
+    need_pkgs python3:python3 openssl:openssl
+}
+
 test_deps() {
     need_pkgs clang:clang python3:python3 openssl:openssl curl:curl file:file
     need_pkgs skopeo:skopeo podman:podman qemu-aarch64-static:qemu-user-static
@@ -321,6 +329,9 @@ case "$cmd" in
         test_deps
         log "building unit tests and fuzz targets"
         make -s -j"$JOBS" unit fuzz
+        # the real control plane of tests/cluster: built (cached) when Go is there; without Go
+        # tests/cluster/run.py prints why it skips
+        if find_go; then cluster_bins; else log "no Go toolchain: tests/cluster will skip"; fi
         exec tests/run-all.sh
         ;;
     bench)
@@ -335,11 +346,18 @@ case "$cmd" in
     cluster-bins)
         cluster_bins
         ;;
+    cluster)
+        build
+        cluster_deps
+        cluster_bins
+        log "starting the control plane with the adapter (Ctrl-C to stop)"
+        exec python3 tests/cluster/up.py
+        ;;
     clean)
         rm -rf build vendor/bearssl-0.6 vendor/jsmn vendor/.unpacked
         ;;
     *)
-        echo "usage: ./build.sh [build|run|run-falcon|test|bench|image|clean]" >&2
+        echo "usage: ./build.sh [build|run|run-falcon|test|cluster|cluster-bins|bench|image|clean]" >&2
         exit 2
         ;;
 esac
