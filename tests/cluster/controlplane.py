@@ -8,8 +8,9 @@
 Everything listens on 127.0.0.1 on free ports and lives in one temporary directory (kept with its
 logs when KEEP=1 or on request). The programs are those `./build.sh cluster_bins` builds into
 build/cluster/bin/ (override the directory with $CLUSTER_BIN). Extension points for later suites:
-ControlPlane.start_process() runs and tracks any further program (Prometheus, another adapter), and
-register_backend() points APIServices at any loopback HTTPS port through an ExternalName Service.
+ControlPlane.start_process() runs and tracks any further program (Prometheus, a peer adapter) with
+its log in the control plane's directory, and register_backend() points APIServices at any loopback
+HTTPS port through an ExternalName Service (what install_adapter_manifests() does for deploy/base).
 """
 
 import base64
@@ -340,6 +341,26 @@ class ControlPlane:
                                 self.server, self.ca, token=tok, user=name)
 
     # ---- registering an APIService backend --------------------------------------------------
+    def register_backend(self, service, namespace, port, ca_file, apiservices):
+        """Any HTTPS server on 127.0.0.1:port behind APIServices: an ExternalName Service
+        `service`.`namespace` naming 127.0.0.1 (the aggregator dials externalName:<APIService
+        port> and checks the certificate for <service>.<namespace>.svc against caBundle).
+        apiservices: [(group, version, groupPriorityMinimum, versionPriority)]. For a peer
+        adapter next to ours, give it its own Service and (once ours is removed) the groups."""
+        with open(ca_file) as f:
+            bundle = b64(f.read())
+        self.kubectl("create", "namespace", namespace, check=False)
+        self.apply({"apiVersion": "v1", "kind": "Service",
+                    "metadata": {"name": service, "namespace": namespace},
+                    "spec": {"type": "ExternalName", "externalName": "127.0.0.1"}})
+        for group, version, gpm, vp in apiservices:
+            self.apply({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+                        "metadata": {"name": "%s.%s" % (version, group)},
+                        "spec": {"group": group, "version": version, "groupPriorityMinimum": gpm,
+                                 "versionPriority": vp, "caBundle": bundle,
+                                 "service": {"name": service, "namespace": namespace,
+                                             "port": port}}})
+
     def install_adapter_manifests(self, port, cabundle_yaml):
         """deploy/base rendered by kubectl's kustomize, with only what a loopback process needs
         substituted: the Service becomes ExternalName 127.0.0.1, the APIServices name `port` and
