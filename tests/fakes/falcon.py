@@ -946,11 +946,12 @@ def main(argv=None):
     f = FakeFalcon(port=a.port, default_token=a.token, skip_auth=a.skip_auth,
                    sessions=sessions, min_step=a.min_step, require_json=not a.no_require_json)
     try:
-        sys.stdout.write(json.dumps(f.info()) + "\n")
-        sys.stdout.flush()
+        # handlers first: a caller may send SIGTERM as soon as it has read the info line
         done = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: done.set())
         signal.signal(signal.SIGINT, lambda *_: done.set())
+        sys.stdout.write(json.dumps(f.info()) + "\n")
+        sys.stdout.flush()
         while not done.wait(1.0):
             pass
     finally:

@@ -1033,11 +1033,12 @@ def main(argv=None):
         info = f.info()
         if a.kubeconfig:
             info["kubeconfig"] = f.write_kubeconfig(a.kubeconfig, auth=a.auth)
-        sys.stdout.write(json.dumps(info) + "\n")
-        sys.stdout.flush()
+        # handlers first: a caller may send SIGTERM as soon as it has read the info line
         done = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: done.set())
         signal.signal(signal.SIGINT, lambda *_: done.set())
+        sys.stdout.write(json.dumps(info) + "\n")
+        sys.stdout.flush()
         while not done.wait(1.0):
             pass
     finally:
