@@ -24,7 +24,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 
@@ -103,7 +102,6 @@ class Kube:
         self.ctx = ssl.create_default_context(cafile=cafile)
         if certfile:
             self.ctx.load_cert_chain(certfile, keyfile)
-        self._lock = threading.Lock()
 
     def request(self, method, path, body=None, content_type="application/json", headers=None):
         """Returns (status, parsed JSON or raw text)."""
