@@ -340,10 +340,11 @@ def hpa_object_metric_scales_up():
                                     "spec": {"containers": [{"name": "web",
                                                              "image": "busybox:1.36"}]}}}})
     FLEET.set_fixed("lb-web", "lb.requests", 350, tags="vip=web")
-    CP.apply(OBJ_HPA)
     path = CM2 + "/namespaces/%s/services/web/requests-per-second" % NS
+    # the value first, so the HPA's first look finds it
     wait_until(lambda: json.loads(raw(path))["items"][0]["value"] == "350", 30, 0.5,
                what="the Service's requests-per-second 350 through kube-apiserver")
+    CP.apply(OBJ_HPA)
     # 350 / 100 per pod: 4
     wait_scaled("web", "web", 4)
     scaling_active("web")
@@ -493,6 +494,17 @@ def kube_apiserver_logs_no_errors_about_the_adapter():
         l.startswith("E") or l.startswith("W") or re.search(
             r"(?i)openapi.*(fail|error)|discovery.*(fail|error)|FailedDiscoveryCheck", l))]
     assert not bad, "kube-apiserver logged about the adapter:\n" + "\n".join(bad[:15])
+
+
+@test
+def adapter_logs_no_tls_or_auth_failures():
+    # every TLS client here (the aggregator, the HPA through it, the checks above) verifies and is
+    # verified: a failed handshake or a failed review call in the adapter's log is a bug
+    with open(AD.log, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    bad = [l for l in text.splitlines()
+           if re.search(r"(?i)handshake failed|tokenreview.*fail|subjectaccessreview.*fail", l)]
+    assert not bad, "metrics-adapter logged:\n" + "\n".join(bad[:15])
 
 
 @test
