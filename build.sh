@@ -6,6 +6,10 @@
 #   ./build.sh run-falcon   build, then run the Open-Falcon backend against the fake kube-apiserver
 #                           and fake Open-Falcon of tests/fakes (prints push and kubectl commands)
 #   ./build.sh test     build, then run every test; ends with "N passed, N failed"
+#   ./build.sh cluster  build, then start a real control plane (etcd, kube-apiserver,
+#                       kube-controller-manager from tests/cluster) with the adapter registered and
+#                       deploy/samples applied; prints the KUBECONFIG to use (Ctrl-C stops it)
+#   ./build.sh cluster-bins  only build (or find cached) build/cluster/bin/
 #   ./build.sh bench    build, then run the benchmarks under tests/bench/ (prints figures)
 #   ./build.sh image    build amd64 and arm64 (cross, musl), then write the reproducible OCI archive
 #                       build/image/metrics-adapter-<version>.oci.tar and its SPDX SBOM (no daemon)
@@ -246,6 +250,56 @@ image() {
         --out-dir build/image
 }
 
+# The real control plane for tests/cluster (test tools only, never in the product or the image):
+# etcd, kube-apiserver, kube-controller-manager and kubectl built from the Go module tests/cluster
+# (one Kubernetes release pins every k8s.io module). Cached: the stamp is keyed on go.mod, go.sum,
+# the Go version and the flags, and the default GOMODCACHE/GOCACHE are reused across runs.
+CLUSTER_BIN=build/cluster/bin
+find_go() {
+    GO=$(command -v go 2>/dev/null || true)
+    [ -n "$GO" ] || { [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go; } || true
+    [ -n "$GO" ]
+}
+cluster_bins() {
+    local kver stamp want bins="etcd kube-apiserver kube-controller-manager kubectl" b ok=1 t0 ldflags
+    find_go || die "no Go toolchain (go on PATH or /usr/local/go/bin/go): tests/cluster needs it"
+    kver=$(sed -n 's/^[[:space:]]*k8s.io\/kubernetes \(v[0-9.]*\).*/\1/p' tests/cluster/go.mod)
+    [ -n "$kver" ] || die "tests/cluster/go.mod does not require k8s.io/kubernetes"
+    ldflags="-s -w"
+    for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ldflags="$ldflags -X $v.gitVersion=$kver -X $v.gitMajor=$(echo "${kver#v}" | cut -d. -f1)"
+        ldflags="$ldflags -X $v.gitMinor=$(echo "$kver" | cut -d. -f2) -X $v.gitTreeState=clean"
+        ldflags="$ldflags -X $v.buildDate=1970-01-01T00:00:00Z"
+    done
+    want=$(cat tests/cluster/go.mod tests/cluster/go.sum | sha256sum | cut -d' ' -f1)
+    want="$want $("$GO" env GOVERSION) $(echo "$ldflags" | sha256sum | cut -c1-16)"
+    stamp=$CLUSTER_BIN/.stamp
+    for b in $bins; do [ -x "$CLUSTER_BIN/$b" ] || ok=0; done
+    if [ "$ok" = 1 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        log "$CLUSTER_BIN: etcd, kube-apiserver, kube-controller-manager, kubectl $kver (cached)"
+        return 0
+    fi
+    mkdir -p "$CLUSTER_BIN"
+    rm -f "$stamp"
+    log "building $CLUSTER_BIN (Kubernetes $kver; cold: tens of minutes on 2 cores)"
+    t0=$(date +%s)
+    # One go build for all four shares the compile of their common packages.
+    (cd tests/cluster && CGO_ENABLED=0 nice -n 10 "$GO" build -mod=readonly -ldflags "$ldflags" \
+        -o "$ROOT/$CLUSTER_BIN/" \
+        go.etcd.io/etcd/server/v3 \
+        k8s.io/kubernetes/cmd/kube-apiserver \
+        k8s.io/kubernetes/cmd/kube-controller-manager \
+        k8s.io/kubernetes/cmd/kubectl) || die "building $CLUSTER_BIN failed"
+    # The etcd server module's main package is its module root: go names the binary "server".
+    mv -f "$CLUSTER_BIN/server" "$CLUSTER_BIN/etcd"
+    echo "$want" >"$stamp"
+    log "$CLUSTER_BIN built in $(($(date +%s) - t0)) s"
+}
+
+cluster_deps() {
+    need_pkgs python3:python3 openssl:openssl
+}
+
 test_deps() {
     need_pkgs clang:clang python3:python3 openssl:openssl curl:curl file:file
     need_pkgs skopeo:skopeo podman:podman qemu-aarch64-static:qemu-user-static
@@ -291,6 +345,9 @@ case "$cmd" in
         test_deps
         log "building unit tests and fuzz targets"
         make -s -j"$JOBS" unit fuzz
+        # the real control plane of tests/cluster: built (cached) when Go is there; without Go
+        # tests/cluster/run.py prints why it skips
+        if find_go; then cluster_bins; else log "no Go toolchain: tests/cluster will skip"; fi
         exec tests/run-all.sh
         ;;
     bench)
@@ -302,11 +359,21 @@ case "$cmd" in
     image)
         image
         ;;
+    cluster-bins)
+        cluster_bins
+        ;;
+    cluster)
+        build
+        cluster_deps
+        cluster_bins
+        log "starting the control plane with the adapter (Ctrl-C to stop)"
+        exec python3 tests/cluster/up.py
+        ;;
     clean)
         rm -rf build vendor/bearssl-0.6 vendor/jsmn vendor/.unpacked
         ;;
     *)
-        echo "usage: ./build.sh [build|run|run-falcon|test|bench|image|clean]" >&2
+        echo "usage: ./build.sh [build|run|run-falcon|test|cluster|cluster-bins|bench|image|clean]" >&2
         exit 2
         ;;
 esac

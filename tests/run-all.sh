@@ -3,6 +3,7 @@
 #   1. unit tests (build/tests/**/_test, ASan+UBSan): each prints its own "N passed, N failed"
 #   2. fuzz corpus replay: each libFuzzer target runs once over tests/fuzz/corpus/<name>/
 #   3. integration tests (tests/integration/NN-*.py) against build/metrics-adapter
+#   4. cluster: tests/cluster/run.py, a real kube-apiserver and HPA controller (build/cluster/bin)
 # build.sh test builds everything first; this script builds nothing.
 set -u
 cd "$(dirname "$0")/.."
@@ -68,6 +69,9 @@ echo "== integration tests"
 for t in $(find tests/integration -maxdepth 1 -name '[0-9][0-9]-*.py' | LC_ALL=C sort); do
     run_suite "integration/$(basename "$t")" python3 "$t"
 done
+
+echo "== cluster (real kube-apiserver, kube-controller-manager, etcd)"
+run_suite "cluster/run.py" python3 tests/cluster/run.py
 
 rm -rf "$logdir"
 if [ "${#failed_names[@]}" -gt 0 ]; then

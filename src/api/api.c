@@ -163,8 +163,11 @@ static void answer_route(struct ma_api_req *r)
     switch (r->route.kind) {
     case MA_API_ROUTE_OUTSIDE:
     case MA_API_ROUTE_OPENAPI:
-        /* http.NotFound; the aggregator skips a 404 OpenAPI spec silently (spec 5.8) */
+        /* http.NotFound; for /openapi/v3 kube-apiserver then falls back to /openapi/v2 */
         ma_api_req_text(r, 404, "404 page not found\n");
+        break;
+    case MA_API_ROUTE_OPENAPI_V2:
+        ma_api_health_openapi_v2(r);
         break;
     case MA_API_ROUTE_NO_MATCH:
         ma_api_req_status(r, &no_route);

@@ -124,6 +124,30 @@ static void version_part(const char *v, int part, char *out, size_t cap)
 }
 
 /* see api/health.h */
+void ma_api_health_openapi_v2(struct ma_api_req *r)
+{
+    struct ma_json_w w;
+
+    if (!ma_api_req_begin(r, &w))
+        return;
+    ma_json_w_obj_begin(&w);
+    ma_json_w_key(&w, "swagger");
+    ma_json_w_str(&w, "2.0");
+    ma_json_w_key(&w, "info");
+    ma_json_w_obj_begin(&w);
+    ma_json_w_key(&w, "title");
+    ma_json_w_str(&w, "metrics-adapter");
+    ma_json_w_key(&w, "version");
+    ma_json_w_str(&w, "v" MA_VERSION);
+    ma_json_w_obj_end(&w);
+    ma_json_w_key(&w, "paths");
+    ma_json_w_obj_begin(&w);
+    ma_json_w_obj_end(&w);
+    ma_json_w_obj_end(&w);
+    ma_api_req_end(r, &w, 200);
+}
+
+/* see api/health.h */
 void ma_api_health_version(struct ma_api_req *r)
 {
     static const char *const keys[] = {"major",     "minor",        "gitVersion",

@@ -15,4 +15,10 @@ void ma_api_health_answer(struct ma_api_req *r);
  * "platform"} from the MA_VERSION and MA_GIT_COMMIT build macros. */
 void ma_api_health_version(struct ma_api_req *r);
 
+/* /openapi/v2: {"swagger":"2.0","info":{"title":"metrics-adapter","version":"v<MA_VERSION>"},
+ * "paths":{}}. kube-apiserver's OpenAPI aggregation downloads it for every APIService; a 404
+ * there makes kube-apiserver (checked against v1.37) log an error and retry with back-off
+ * forever, so an empty but valid document is served instead. */
+void ma_api_health_openapi_v2(struct ma_api_req *r);
+
 #endif

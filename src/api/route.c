@@ -135,7 +135,9 @@ void ma_api_route_match(const char *path, size_t len, struct ma_api_route *r)
         r->kind = MA_API_ROUTE_READYZ;
     else if (ma_str_eq(p, "/version"))
         r->kind = MA_API_ROUTE_VERSION;
-    else if (ma_str_eq(p, "/openapi/v2") || ma_str_eq(p, "/openapi/v3") ||
+    else if (ma_str_eq(p, "/openapi/v2"))
+        r->kind = MA_API_ROUTE_OPENAPI_V2;
+    else if (ma_str_eq(p, "/openapi/v3") ||
              (len > 12 && memcmp(path, "/openapi/v3/", 12) == 0))
         r->kind = MA_API_ROUTE_OPENAPI;
     else if (len >= 5 && memcmp(path, "/apis", 5) == 0 && (len == 5 || path[5] == '/')) {

@@ -19,7 +19,8 @@ enum ma_api_route_kind {
     MA_API_ROUTE_LIVEZ,     /* /livez */
     MA_API_ROUTE_READYZ,    /* /readyz */
     MA_API_ROUTE_VERSION,   /* /version */
-    MA_API_ROUTE_OPENAPI    /* /openapi/v2, /openapi/v3[/...]: not served (answered 404) */
+    MA_API_ROUTE_OPENAPI_V2, /* /openapi/v2: a minimal Swagger 2.0 document */
+    MA_API_ROUTE_OPENAPI    /* /openapi/v3[/...]: not served (answered 404) */
 };
 
 enum ma_api_group { MA_API_GROUP_CUSTOM, MA_API_GROUP_EXTERNAL };

@@ -103,7 +103,7 @@ static const struct row {
     {"/livez", MA_API_ROUTE_LIVEZ, -1, NULL, NULL, NULL, NULL, 0, 0, "livez"},
     {"/readyz", MA_API_ROUTE_READYZ, -1, NULL, NULL, NULL, NULL, 0, 0, "readyz"},
     {"/version", MA_API_ROUTE_VERSION, -1, NULL, NULL, NULL, NULL, 0, 0, "version"},
-    {"/openapi/v2", MA_API_ROUTE_OPENAPI, -1, NULL, NULL, NULL, NULL, 0, 0, "openapi v2"},
+    {"/openapi/v2", MA_API_ROUTE_OPENAPI_V2, -1, NULL, NULL, NULL, NULL, 0, 0, "openapi v2"},
     {"/openapi/v3", MA_API_ROUTE_OPENAPI, -1, NULL, NULL, NULL, NULL, 0, 0, "openapi v3"},
     {"/openapi/v3/apis/custom.metrics.k8s.io/v1beta1", MA_API_ROUTE_OPENAPI, -1, NULL, NULL, NULL,
      NULL, 0, 0, "openapi v3 per group"},
