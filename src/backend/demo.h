@@ -6,7 +6,7 @@
 #include "provider/provider.h"
 
 struct ma_net_loop;
-struct ma_kube_pods;
+struct ma_kube_store;
 
 /* The demo backend of `metrics-adapter --demo`: a fixed set of pods, deployments, the default
  * namespace and two nodes, with metrics computed from the clock (the contract of /tmp/ma-demo.md,
@@ -24,7 +24,7 @@ struct ma_backend_demo_config {
      * (1; else 0 with the reason in why). Running, not terminating pods only: failed and
      * succeeded pods have no metrics, and pending ones have produced none yet (the HPA ignores
      * them either way, spec 4.5). Not owned. */
-    const struct ma_kube_pods *pods;
+    const struct ma_kube_store *pods; /* records of ma_kube_pod_class */
     int (*pods_ready)(void *arg, struct ma_errmsg *why);
     void *pods_ready_arg;
 };

@@ -214,7 +214,7 @@ int ma_falcon_tmpl_pod_hostname(const struct ma_kube_pod *p, const char **s, siz
         *len = strlen(p->node_name);
         return *len ? MA_OK : MA_ERR_NOTFOUND;
     }
-    h = p->hostname[0] ? p->hostname : p->name;
+    h = p->hostname[0] ? p->hostname : p->meta.name;
     n = strlen(h);
     if (n > MA_FALCON_HOSTNAME_MAX) {
         /* kubelet truncatePodHostnameIfNeeded: cut to 63, then trim trailing '-' and '.' */
@@ -291,7 +291,7 @@ int ma_falcon_tmpl_render_pod(const struct ma_falcon_tmpl *t, const struct ma_ku
 {
     static const struct ma_falcon_tmpl dflt = {
         .nparts = 1, .pod_only = 1, ._part = {{MA_FALCON_PH_HOSTNAME, 0, 0}}};
-    struct subject sj = {p, p->namespace, p->name};
+    struct subject sj = {p, p->meta.namespace, p->meta.name};
     return render(t->nparts ? t : &dflt, &sj, out, cap);
 }
 

@@ -171,7 +171,8 @@ static int rebuild(struct multi *m)
     m->sorted = ma_xrealloc(m->sorted, (m->nroutes ? m->nroutes : 1) * sizeof *m->sorted);
     for (i = 0; i < m->nroutes; i++)
         m->sorted[i] = &m->routes[i];
-    qsort(m->sorted, m->nroutes, sizeof *m->sorted, cmp_sort);
+    if (m->nroutes > 1)
+        qsort(m->sorted, m->nroutes, sizeof *m->sorted, cmp_sort);
     for (i = 0; i < m->nroutes; i = j) {
         struct route *lead = m->sorted[i];
         int other = -1;

@@ -141,8 +141,8 @@ static struct ma_kube_pod mkpod(const char *name, const char *hostname, int host
 {
     struct ma_kube_pod p;
     memset(&p, 0, sizeof(p));
-    p.namespace = "custom-metrics-test";
-    p.name = name;
+    p.meta.namespace = "custom-metrics-test";
+    p.meta.name = name;
     p.hostname = hostname;
     p.subdomain = "";
     p.host_network = host_network;
