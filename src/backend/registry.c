@@ -70,7 +70,7 @@ int ma_backend_pick(const char *list, int given, const void *const *selves, size
         }
         added |= selection(i, selves) == MA_BACKEND_SELECT_ADD;
     }
-    for (; (given || !added) && *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+    while (given || !added) {
         const struct ma_backend_module *m;
         char names[120];
 
@@ -85,13 +85,12 @@ int ma_backend_pick(const char *list, int given, const void *const *selves, size
         for (i = 0; ma_backend_registry[i] != m; i++)
             ;
         add_run(run, n, i);
+        if (*e == '\0')
+            break;
+        p = e + 1;
     }
     for (i = 0; ma_backend_registry[i] != NULL; i++)
         if (selection(i, selves) == MA_BACKEND_SELECT_ADD)
             add_run(run, n, i);
-    if (*n == 0) {
-        ma_errmsg_set(em, "invalid value for --backend: empty");
-        return MA_ERR_SYNTAX;
-    }
     return MA_OK;
 }

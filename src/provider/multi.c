@@ -151,6 +151,7 @@ static void note_conflict(struct multi *m, const char *what, unsigned a, unsigne
 static int rebuild(struct multi *m)
 {
     struct ma_prov_list l;
+    char what[MA_ERRMSG_SIZE / 2];
     size_t i, j;
     int rc, logged = 0;
 
@@ -188,7 +189,9 @@ static int rebuild(struct multi *m)
             continue;
         for (k = i; k < j; k++)
             m->sorted[k]->conflict = other;
-        note_conflict(m, lead->metric, lead->member, (unsigned)other, &logged);
+        snprintf(what, sizeof what, "%s metric %s%s%s", lead->external ? "external" : "custom",
+                 lead->external ? "" : lead->gr, lead->external ? "" : "/", lead->metric);
+        note_conflict(m, what, lead->member, (unsigned)other, &logged);
     }
     memset(m->res_member, 0, sizeof m->res_member);
     memset(m->res_conflict, 0, sizeof m->res_conflict);
