@@ -309,24 +309,6 @@ int ma_falcon_tmpl_render_object(const struct ma_falcon_tmpl *t, const char *nam
     return render(t, &sj, out, cap);
 }
 
-/* see backend/falcon_def.h */
-const char *ma_falcon_def_mode_name(enum ma_falcon_ext_mode m)
-{
-    switch (m) {
-    case MA_FALCON_EXT_ITEMS:
-        return "items";
-    case MA_FALCON_EXT_SUM:
-        return "sum";
-    case MA_FALCON_EXT_AVG:
-        return "avg";
-    case MA_FALCON_EXT_MIN:
-        return "min";
-    case MA_FALCON_EXT_MAX:
-        return "max";
-    }
-    return "?";
-}
-
 /* ======================================================================================== */
 /* Definitions                                                                              */
 /* ======================================================================================== */

@@ -188,7 +188,5 @@ static inline const char *ma_falcon_def_ext_endpoint(const struct ma_falcon_def 
     return def->_pool + def->_ep_off[i];
 }
 
-/* Static name of a mode: "items", "sum", "avg", "min", "max". */
-const char *ma_falcon_def_mode_name(enum ma_falcon_ext_mode m);
 
 #endif
