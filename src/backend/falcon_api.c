@@ -22,7 +22,7 @@ struct tag {
     size_t klen, vlen;
 };
 
-/* Bytes Falcon's graph refuses in a series name (falcon.md 2.1 IsValidString), plus the space
+/* Bytes Falcon's graph refuses in a series name (its IsValidString: '\r', '\n', '\0' and the like), plus the space
  * DictedTagstring would silently drop: refusing is clearer than guessing. */
 static int bad_byte(unsigned char c)
 {
@@ -50,7 +50,7 @@ int ma_falcon_counter_normalize(const char *in, char *out, size_t cap)
     mlen = slash ? (size_t)(slash - in) : strlen(in);
     if (mlen == 0)
         return MA_ERR_SYNTAX;
-    /* SortedTags (falcon.md 2.1): "k=v" split at the first '=', sorted by key */
+    /* Falcon's SortedTags: "k=v" split at the first '=', sorted by key */
     for (p = slash ? slash + 1 : in + mlen; *p; p = *end ? end + 1 : end) {
         const char *eq;
 
@@ -126,7 +126,8 @@ int ma_falcon_token_write(struct ma_buf *out, const char *name, const char *sig)
 {
     struct ma_json_w w;
 
-    /* json.Marshal of map{"name","sig"}: keys sorted, no spaces (falcon.md 1.10, 2.2) */
+    /* json.Marshal of map{"name","sig"}: keys sorted, no spaces: the header falcon-plus's
+     * api decodes with encoding/json */
     ma_json_w_init(&w, out, 0);
     ma_json_w_obj_begin(&w);
     ma_json_w_key(&w, "name");
@@ -370,7 +371,7 @@ int ma_falcon_api_config_env(struct ma_falcon_api_config *cfg, const char *sig_f
             cfg->token_sig = v != NULL ? v : "";
         }
     }
-    /* falcon.md 1.6: the original replaces both name and sig when the sig is empty */
+    /* the original's config.go replaces both name and sig when the sig is empty */
     if (cfg->token_sig[0] == '\0') {
         cfg->token_sig = MA_FALCON_DEFAULT_SIG;
         if (!name_given)
@@ -601,7 +602,7 @@ static void start_chunks(struct ma_falcon_query *q)
         p.headers = api->headers;
         p.body = body.p;
         p.body_len = body.len;
-        p.content_type = "application/json"; /* gin binds by Content-Type (falcon.md 2.2) */
+        p.content_type = "application/json"; /* falcon-plus's gin binds the body by Content-Type */
         p.timeout_ms = api->timeout_ms;
         p.on_done = on_call_done;
         p.arg = c;

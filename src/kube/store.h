@@ -17,7 +17,7 @@ struct ma_kube_informer_handler;
  * ma_kube_store_informer_handler; a relist marks, re-inserts and sweeps what was not seen again.
  *
  * What is stored is decided per kind by a record class: it decodes one JSON object into one
- * compact heap record (every string inline: one allocation per object, style.md section 5c)
+ * compact heap record (every string inline: one allocation per object, freed on DELETE or relist)
  * whose first member is struct ma_kube_meta, and frees it. The store indexes records by
  * namespace/name (a hash table) and by namespace (per namespace, an array sorted by name), so a
  * selector lookup never scans another namespace and hands records out in name order. Cost per
