@@ -49,6 +49,7 @@ struct ma_server {
     const char *backend;
     int logtostderr; /* accepted and ignored: the original's manifests pass it (klog) */
     char backend_help[200];
+    struct ma_errmsg pick_em; /* why --backend was refused */
     void *mod_self[MA_BACKEND_MAX_MODULES]; /* per registered module */
     /* the backends to run: indexes into ma_backend_registry, in registry order */
     size_t run[MA_BACKEND_MAX_MODULES], nrun;
@@ -111,13 +112,12 @@ static int bad_flag(const char *why)
 /* Flag combinations that parse but make no sense. NULL when fine. */
 static const char *check_flags(struct ma_server *s)
 {
-    static struct ma_errmsg em;
     const char *why = NULL;
     size_t i;
 
     if (ma_backend_pick(s->backend, s->backend != ma_backend_registry[0]->name,
-                        (const void *const *)s->mod_self, s->run, &s->nrun, &em) != MA_OK)
-        return em.msg;
+                        (const void *const *)s->mod_self, s->run, &s->nrun, &s->pick_em) != MA_OK)
+        return s->pick_em.msg;
     why = ma_serve_flags_check(&s->serve);
     for (i = 0; why == NULL && ma_backend_registry[i] != NULL; i++)
         if (ma_backend_registry[i]->check != NULL)
