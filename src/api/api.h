@@ -19,7 +19,7 @@ struct ma_api_check {
     void *arg;
 };
 
-#define MA_API_MAX_CHECKS 16
+#define MA_API_MAX_CHECKS 64
 
 struct ma_api_ctx {
     const struct ma_provider_class **provider;

@@ -257,7 +257,7 @@ void ma_api_req_query(struct ma_api_req *r, void (*answer)(struct ma_api_req *r)
             return;
         r->memo_armed = 1;
     }
-    rc = r->q.kind == MA_PROV_CUSTOM ? (*p)->get_custom(p, &r->q) : (*p)->get_external(p, &r->q);
+    rc = ma_prov_get(p, &r->q);
     if (rc == MA_ERR_PARTIAL) {
         /* q->done comes from a later loop turn, so nothing can abort before this is set */
         r->ex->on_abort = query_abort;

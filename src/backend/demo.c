@@ -216,9 +216,10 @@ static int add_cached_pod(const struct ma_kube_pod *p, void *arg)
 
     if (!pod_has_metrics(p))
         return 0;
-    if (ma_prov_query_add_object(w->q, "Pod", "/v1", p->namespace, p->name, w->now,
+    if (ma_prov_query_add_object(w->q, "Pod", "/v1", p->meta.namespace, p->meta.name, w->now,
                                  WINDOW_SECONDS,
-                                 pod_rps(w->d, pod_slot(p->name), (double)w->now)) != MA_OK) {
+                                 pod_rps(w->d, pod_slot(p->meta.name), (double)w->now)) !=
+        MA_OK) {
         w->full = 1;
         return 1;
     }

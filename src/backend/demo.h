@@ -6,11 +6,11 @@
 #include "provider/provider.h"
 
 struct ma_net_loop;
-struct ma_kube_pods;
+struct ma_kube_store;
 
 /* The demo backend of `metrics-adapter --demo`: a fixed set of pods, deployments, the default
- * namespace and two nodes, with metrics computed from the clock (the contract of /tmp/ma-demo.md,
- * mirrored in docs). Custom: pods and deployments.apps http_requests_per_second, namespaces
+ * namespace and two nodes, with metrics computed from the clock (README.md lists them).
+ * Custom: pods and deployments.apps http_requests_per_second, namespaces
  * queue_length, nodes node_load1. External: demo_queue_depth, and demo_slow_queue, which answers
  * asynchronously after cfg->slow_delay_ms through a loop timer. */
 
@@ -23,8 +23,8 @@ struct ma_backend_demo_config {
      * demo's own list, and pods metrics answer 503 until pods_ready() says the cache has synced
      * (1; else 0 with the reason in why). Running, not terminating pods only: failed and
      * succeeded pods have no metrics, and pending ones have produced none yet (the HPA ignores
-     * them either way, spec 4.5). Not owned. */
-    const struct ma_kube_pods *pods;
+     * them either way: it skips pods not Running or being deleted). Not owned. */
+    const struct ma_kube_store *pods; /* records of ma_kube_pod_class */
     int (*pods_ready)(void *arg, struct ma_errmsg *why);
     void *pods_ready_arg;
 };

@@ -390,7 +390,7 @@ static uint64_t generation(const struct ma_provider_class **self)
 {
     const struct falcon *f = falcon_of(self);
 
-    return ma_kube_pods_generation(f->cfg.pods) + ma_falcon_defs_generation(f->cfg.custom) +
+    return ma_kube_store_generation(f->cfg.pods) + ma_falcon_defs_generation(f->cfg.custom) +
            ma_falcon_defs_generation(f->cfg.external);
 }
 

@@ -9,7 +9,7 @@
 #include "provider/provider.h"
 
 struct ma_net_loop;
-struct ma_kube_pods;
+struct ma_kube_store;
 struct ma_falcon_defs;
 
 /* The Open-Falcon backend: serves the metrics that CustomMetric objects define (and, with
@@ -34,7 +34,7 @@ struct ma_backend_falcon_config {
     size_t cache_max_entries; /* 0: MA_VALCACHE_MAX_ENTRIES_DEFAULT */
     /* The watched caches; not owned, MUST outlive the provider. Requests answer 503 until
      * caches_ready says they have synced (1; else 0 with the reason in why). */
-    const struct ma_kube_pods *pods;
+    const struct ma_kube_store *pods; /* records of ma_kube_pod_class */
     const struct ma_falcon_defs *custom;   /* CustomMetric definitions */
     const struct ma_falcon_defs *external; /* ExternalMetric definitions */
     int (*caches_ready)(void *arg, struct ma_errmsg *why);

@@ -11,12 +11,13 @@
 struct ma_buf;
 struct ma_net_loop;
 
-/* The Open-Falcon read client (spec falcon.md 2.2, 2.3, 2.6): last points of {endpoint, counter}
+/* The Open-Falcon read client (falcon-plus api POST /api/v1/graph/lastpoint with an Apitoken
+ * header, or the old query module's POST /graph/last): last points of {endpoint, counter}
  * series, batched. The pure part (counter form, request body, Apitoken, reply parsing) does no
  * I/O; the asynchronous part runs on the event loop through http/client.h. */
 
 
-/* The original's defaults (falcon.md 1.6). */
+/* The original adapter's defaults (its config.go): api host, Apitoken name and sig. */
 #define MA_FALCON_DEFAULT_URL "api.monitor.ik.srv"
 #define MA_FALCON_DEFAULT_NAME "k8s-falcon-metrics-adapter"
 #define MA_FALCON_DEFAULT_SIG "default-token-used-in-server-side"
@@ -46,7 +47,7 @@ struct ma_falcon_point {
 
 /* ==== pure functions ========================================================================= */
 
-/* Canonical counter form, as Falcon stores it (falcon.md 2.1): "metric" or "metric/k=v,k2=v2"
+/* Canonical counter form, as Falcon keys its series (SortedTags): "metric" or "metric/k=v,k2=v2"
  * with tags sorted by key (byte order), written to out[0..cap) NUL-terminated. The metric ends at
  * the first '/'; each tag is split at its first '='; "metric/" is just "metric". Returns the
  * length, MA_ERR_SYNTAX (empty metric, empty tag, tag without '=' or with empty key, a duplicate
@@ -102,7 +103,7 @@ struct ma_falcon_env_store {
 };
 
 /* Fill the fields of cfg that are still NULL from the environment, as the original does
- * (falcon.md 1.6): url from FALCON_API_URL (unset or empty: MA_FALCON_DEFAULT_URL); the sig from
+ * (its config.go): url from FALCON_API_URL (unset or empty: MA_FALCON_DEFAULT_URL); the sig from
  * the file sig_file when not NULL (its contents with surrounding whitespace trimmed, kept in
  * *store, which MUST outlive cfg), else from FALCON_API_SIG; name from FALCON_API_NAME (default
  * when unset or empty). Quirk kept for compatibility: an empty sig replaces BOTH the name (unless

@@ -214,7 +214,7 @@ int ma_falcon_tmpl_pod_hostname(const struct ma_kube_pod *p, const char **s, siz
         *len = strlen(p->node_name);
         return *len ? MA_OK : MA_ERR_NOTFOUND;
     }
-    h = p->hostname[0] ? p->hostname : p->name;
+    h = p->hostname[0] ? p->hostname : p->meta.name;
     n = strlen(h);
     if (n > MA_FALCON_HOSTNAME_MAX) {
         /* kubelet truncatePodHostnameIfNeeded: cut to 63, then trim trailing '-' and '.' */
@@ -291,7 +291,7 @@ int ma_falcon_tmpl_render_pod(const struct ma_falcon_tmpl *t, const struct ma_ku
 {
     static const struct ma_falcon_tmpl dflt = {
         .nparts = 1, .pod_only = 1, ._part = {{MA_FALCON_PH_HOSTNAME, 0, 0}}};
-    struct subject sj = {p, p->namespace, p->name};
+    struct subject sj = {p, p->meta.namespace, p->meta.name};
     return render(t->nparts ? t : &dflt, &sj, out, cap);
 }
 
@@ -307,24 +307,6 @@ int ma_falcon_tmpl_render_object(const struct ma_falcon_tmpl *t, const char *nam
     if (t->nparts == 0)
         return MA_ERR_NOTFOUND;
     return render(t, &sj, out, cap);
-}
-
-/* see backend/falcon_def.h */
-const char *ma_falcon_def_mode_name(enum ma_falcon_ext_mode m)
-{
-    switch (m) {
-    case MA_FALCON_EXT_ITEMS:
-        return "items";
-    case MA_FALCON_EXT_SUM:
-        return "sum";
-    case MA_FALCON_EXT_AVG:
-        return "avg";
-    case MA_FALCON_EXT_MIN:
-        return "min";
-    case MA_FALCON_EXT_MAX:
-        return "max";
-    }
-    return "?";
 }
 
 /* ======================================================================================== */

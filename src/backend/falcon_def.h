@@ -14,13 +14,13 @@ struct ma_kube_pod;
 /* Metric definitions of the Open-Falcon backend: the CustomMetric and ExternalMetric objects
  * (group metrics.falcon, version v1alpha1, both namespaced) decoded into fixed-size structs,
  * plus the endpoint templates and the original's naming convention for metrics without an
- * object (spec/falcon.md 1.2-1.4, 1.8, 1.9 step 2). Nothing here allocates or keeps state.
+ * object, as the original adapter reads them. Nothing here allocates or keeps state.
  *
  * CustomMetric (short name fcm), as the original reads it, plus optional fields:
  *   metadata.name             the HPA metric name (required)
  *   metadata.namespace        (required) where HPAs may ask for it
  *   spec.metric.counter       Falcon counter, "metric" or "metric/k=v,k2=v2" (required); stored
- *                             normalised as Falcon keys series: tags sorted by key (falcon.md 2.1,
+ *                             normalised as Falcon keys series: tags sorted by key (Falcon's SortedTags,
  *                             ma_falcon_counter_normalize; spaces, empty or repeated tags are
  *                             refused rather than repaired)
  *   spec.metric.endpoint      endpoint template (may be empty or absent); see ma_falcon_tmpl
@@ -58,7 +58,7 @@ struct ma_kube_pod;
 
 /* ---- counters ------------------------------------------------------------------------------ */
 
-/* The original's fallback for an HPA metric name with no CustomMetric (falcon.md 1.9 step 2):
+/* The original's fallback for an HPA metric name with no CustomMetric (its GetMetricBySelector when no object matches):
  * every "-equal-" becomes "=", then every remaining '-' becomes '/', then the result is
  * normalised with ma_falcon_counter_normalize ("net.if.in.bytes-iface-equal-eth0" ->
  * "net.if.in.bytes/iface=eth0"). Writes out[0..cap), NUL-terminated ("" on error); returns the
@@ -188,7 +188,5 @@ static inline const char *ma_falcon_def_ext_endpoint(const struct ma_falcon_def 
     return def->_pool + def->_ep_off[i];
 }
 
-/* Static name of a mode: "items", "sum", "avg", "min", "max". */
-const char *ma_falcon_def_mode_name(enum ma_falcon_ext_mode m);
 
 #endif

@@ -11,10 +11,11 @@
  * not decode are logged (once per change) and kept as refusals: not served, not listed, but their
  * name and the reason stay known (ma_falcon_defs_refusal).
  *
- * Definitions are kept sorted by (metric name, namespace): a lookup is a binary search, and the
- * definitions of one metric name in several namespaces are adjacent, which lets discovery list a
- * name once. Each definition is one allocation trimmed to the bytes it uses (an ExternalMetric's
- * endpoint pool is the only large part). Single-threaded (event loop). */
+ * The objects are records of a watched store (kube/store.h): a lookup by namespace/name is a hash
+ * probe; ma_falcon_defs_each walks them in (metric name, namespace) order, so the definitions of
+ * one metric name in several namespaces are adjacent, which lets discovery list a name once.
+ * Each definition is one allocation trimmed to the bytes it uses (an ExternalMetric's endpoint
+ * pool is the only large part). Single-threaded (event loop). */
 
 struct ma_falcon_defs;
 struct ma_kube_informer_handler;
@@ -43,14 +44,8 @@ const char *ma_falcon_defs_refusal(const struct ma_falcon_defs *r, const char *n
 int ma_falcon_defs_each(const struct ma_falcon_defs *r,
                         int (*fn)(const struct ma_falcon_def *def, void *arg), void *arg);
 
-/* Definitions served (refusals not counted). */
-size_t ma_falcon_defs_count(const struct ma_falcon_defs *r);
-
 /* A counter bumped by every change of the registry (answers built from it stay valid while it
  * stays the same). */
 uint64_t ma_falcon_defs_generation(const struct ma_falcon_defs *r);
-
-/* Objects refused since start (decode errors), for tests and logs. */
-size_t ma_falcon_defs_refused(const struct ma_falcon_defs *r);
 
 #endif

@@ -136,7 +136,7 @@ static int add_pod(const struct ma_kube_pod *p, void *arg)
     len = ma_falcon_tmpl_render_pod(&w->def->endpoint, p, key, MA_FALCON_MAX_ENDPOINT + 1);
     if (len < 0)
         return 0;
-    w->rc = add_item(w->q, w->t, p->namespace, p->name, key, (size_t)len, w->def->counter);
+    w->rc = add_item(w->q, w->t, p->meta.namespace, p->meta.name, key, (size_t)len, w->def->counter);
     return w->rc != MA_OK;
 }
 

@@ -10,7 +10,7 @@
 #include "provider/provider.h"
 #include "provider/valcache.h"
 
-struct ma_kube_pods;
+struct ma_kube_store;
 struct ma_falcon_defs;
 
 /* The pure half of the Open-Falcon backend: which Falcon series a metrics request needs (one per
@@ -19,7 +19,7 @@ struct ma_falcon_defs;
 
 /* Where definitions and objects come from, and the defaults definitions may override. */
 struct ma_falcon_target_src {
-    const struct ma_kube_pods *pods;
+    const struct ma_kube_store *pods; /* records of ma_kube_pod_class */
     const struct ma_falcon_defs *custom, *external;
     int seed_names;        /* pods metrics without a CustomMetric: the original's convention */
     int64_t cache_ttl_ms;  /* --cache-ttl */

@@ -95,9 +95,3 @@ void ma_arena_free(struct ma_arena *a)
     free(a->_head);
     a->_head = NULL;
 }
-
-/* see base/arena.h */
-size_t ma_arena_used(const struct ma_arena *a)
-{
-    return a->_used_total;
-}

@@ -23,7 +23,5 @@ char *ma_arena_strndup(struct ma_arena *a, const char *s, size_t n);
 void ma_arena_reset(struct ma_arena *a);
 /* Release all memory. */
 void ma_arena_free(struct ma_arena *a);
-/* Bytes handed out since the last reset. */
-size_t ma_arena_used(const struct ma_arena *a);
 
 #endif

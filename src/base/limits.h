@@ -37,15 +37,14 @@
 #define MA_KUBE_SEL_MAX_VALUES 256
 /* Labels on one object (Kubernetes objects rarely carry more than ~20). */
 #define MA_KUBE_MAX_LABELS 64
+/* Addresses kept per node (status.addresses): a node has a handful, one per type and family */
+#define MA_KUBE_MAX_NODE_ADDRS 16
 /* String bounds kube-apiserver's own validation enforces (apimachinery validation): a longer
  * field did not come from a real server, and refusing it bounds one cached pod. */
 #define MA_KUBE_MAX_NAME 253      /* DNS subdomain: object names, spec.nodeName */
 #define MA_KUBE_MAX_DNS_LABEL 63  /* namespace, spec.hostname, spec.subdomain, label values */
 #define MA_KUBE_MAX_LABEL_KEY 317 /* 253-byte DNS prefix + '/' + 63-byte name */
 #define MA_KUBE_MAX_IP 45         /* longest textual IPv6 (IPv4-mapped form) */
-/* One object in the generic watched cache (kube/cache.h): CustomMetric objects are a few KiB, but
- * a 2 MB watch event must fit (etcd's default request limit is 1.5 MiB); runtime-tunable. */
-#define MA_KUBE_CACHE_MAX_OBJECT_DEFAULT (4 * 1024 * 1024)
 
 /* One watch event: objects are at most ~1.5 MiB in etcd; 4 MiB leaves room for JSON overhead. */
 #define MA_KUBE_MAX_EVENT_BYTES (4 * 1024 * 1024)

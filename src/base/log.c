@@ -9,7 +9,7 @@
 
 /* Process-wide logging configuration, set once at start-up (see base/log.h). */
 static int log_verbosity;
-static int log_fd = 2;
+#define LOG_FD 2 /* klog: stderr */
 
 /* see base/log.h */
 void ma_log_set_verbosity(int v)
@@ -21,12 +21,6 @@ void ma_log_set_verbosity(int v)
 int ma_log_verbosity(void)
 {
     return log_verbosity;
-}
-
-/* see base/log.h */
-void ma_log_set_fd(int fd)
-{
-    log_fd = fd;
 }
 
 /* klog prints the path relative to the module; ours is relative to src/ */
@@ -65,7 +59,7 @@ void ma_log_write(char sev, const char *file, int line, const char *fmt, ...)
         n += m;
     }
     buf[n++] = '\n';
-    (void)!write(log_fd, buf, (size_t)n);
+    (void)!write(LOG_FD, buf, (size_t)n);
 }
 
 /* see base/log.h */

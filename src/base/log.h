@@ -14,8 +14,6 @@
 /* Set once in main before the loop starts; read-only afterwards. */
 void ma_log_set_verbosity(int v);
 int ma_log_verbosity(void);
-/* Test hook: redirect log lines to fd (default 2). */
-void ma_log_set_fd(int fd);
 
 void ma_log_write(char sev, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

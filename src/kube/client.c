@@ -45,12 +45,6 @@ void ma_kube_client_free(struct ma_kube_client *kc)
     free(kc);
 }
 
-/* see kube/client.h */
-uint64_t ma_kube_client_requests(const struct ma_kube_client *kc)
-{
-    return kc->requests;
-}
-
 static void req_free(struct ma_kube_req *r)
 {
     free(r->path);

@@ -49,7 +49,5 @@ struct ma_kube_req *ma_kube_request(struct ma_kube_client *kc, const struct ma_k
  * when on_done returns). */
 void ma_kube_req_cancel(struct ma_kube_req *r);
 
-/* Requests sent so far (retries included): tests assert that an HPA request sends none. */
-uint64_t ma_kube_client_requests(const struct ma_kube_client *kc);
 
 #endif

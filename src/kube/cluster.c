@@ -14,8 +14,8 @@
 
 /* Longest namespace list we watch one by one; beyond that, watch all namespaces. */
 #define MAX_WATCHED_NAMESPACES 32
-/* pods informers plus the backends' own (custom resources) */
-#define MAX_INFORMERS (MAX_WATCHED_NAMESPACES + 8)
+/* pods informers plus the backends' own (definitions, nodes, a Prometheus rule's resources) */
+#define MAX_INFORMERS (MAX_WATCHED_NAMESPACES + 32)
 
 struct ma_kube_cluster {
     struct ma_net_loop *loop;
@@ -24,10 +24,11 @@ struct ma_kube_cluster {
     struct ma_http_client *http;
     struct ma_kube_token *token;
     struct ma_kube_client *kc;
-    struct ma_kube_pods *pods;
+    struct ma_kube_store *pods;
     struct ma_kube_informer *inf[MAX_INFORMERS];
     char *names[MAX_INFORMERS];
-    struct ma_kube_pods_scope scope[MAX_INFORMERS];
+    struct ma_kube_store_scope scope[MAX_INFORMERS];
+    struct ma_kube_store *owned[MAX_INFORMERS]; /* stores of ma_kube_cluster_watch_store */
     char *scope_ns[MAX_INFORMERS];
     int is_pods[MAX_INFORMERS];
     size_t ninf;
@@ -74,8 +75,9 @@ void ma_kube_cluster_free(struct ma_kube_cluster *c)
         ma_kube_informer_free(c->inf[i]);
         free(c->names[i]);
         free(c->scope_ns[i]);
+        ma_kube_store_free(c->owned[i]);
     }
-    ma_kube_pods_free(c->pods);
+    ma_kube_store_free(c->pods);
     ma_kube_client_free(c->kc);
     ma_http_client_free(c->http);
     ma_kube_token_free(c->token);
@@ -111,7 +113,7 @@ static void add_informer(struct ma_kube_cluster *c, const char *ns)
     c->scope_ns[c->ninf] = ns ? ma_xstrdup(ns) : NULL;
     c->scope[c->ninf].store = c->pods;
     c->scope[c->ninf].namespace = c->scope_ns[c->ninf];
-    ma_kube_pods_informer_handler(&c->scope[c->ninf], &h);
+    ma_kube_store_informer_handler(&c->scope[c->ninf], &h);
     ic.name = name;
     ic.path = path;
     c->is_pods[c->ninf] = 1;
@@ -124,7 +126,7 @@ void ma_kube_cluster_watch_pods(struct ma_kube_cluster *c, const char *const *na
 {
     size_t i;
 
-    c->pods = ma_kube_pods_new();
+    c->pods = ma_kube_store_new(&ma_kube_pod_class);
     if (n == 0 || n > MAX_WATCHED_NAMESPACES) {
         if (n > MAX_WATCHED_NAMESPACES)
             MA_LOG_W("%zu namespaces to watch: watching all namespaces instead", n);
@@ -151,7 +153,34 @@ struct ma_kube_informer *ma_kube_cluster_watch(struct ma_kube_cluster *c, const 
 }
 
 /* see kube/cluster.h */
-const struct ma_kube_pods *ma_kube_cluster_pods(const struct ma_kube_cluster *c)
+struct ma_kube_store *ma_kube_cluster_watch_store(struct ma_kube_cluster *c, const char *name,
+                                                  const char *path,
+                                                  const struct ma_kube_record_class *cls,
+                                                  int optional, struct ma_kube_informer **inf)
+{
+    struct ma_kube_informer_config ic = {0};
+    struct ma_kube_informer_handler h;
+    size_t i = c->ninf;
+
+    if (inf != NULL)
+        *inf = NULL;
+    if (c->ninf == MAX_INFORMERS)
+        return NULL;
+    c->owned[i] = ma_kube_store_new(cls);
+    c->scope[i].store = c->owned[i];
+    c->scope[i].namespace = NULL;
+    ma_kube_store_informer_handler(&c->scope[i], &h);
+    ic.name = name;
+    ic.path = path;
+    ic.optional = optional;
+    start_informer(c, &ic, &h);
+    if (inf != NULL)
+        *inf = c->inf[i];
+    return c->owned[i];
+}
+
+/* see kube/cluster.h */
+const struct ma_kube_store *ma_kube_cluster_pods(const struct ma_kube_cluster *c)
 {
     return c->pods;
 }

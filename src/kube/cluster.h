@@ -8,7 +8,8 @@
 
 struct ma_net_loop;
 struct ma_kube_client;
-struct ma_kube_pods;
+struct ma_kube_store;
+struct ma_kube_record_class;
 struct ma_kube_informer;
 
 /* The connection to one cluster: configuration (kubeconfig or in-cluster), the HTTPS client, the
@@ -35,7 +36,18 @@ struct ma_kube_informer_handler;
 struct ma_kube_informer *ma_kube_cluster_watch(struct ma_kube_cluster *c, const char *name,
                                                const char *path, int optional,
                                                const struct ma_kube_informer_handler *h);
-const struct ma_kube_pods *ma_kube_cluster_pods(const struct ma_kube_cluster *c);
+/* Start a store of cls's records kept in step with the collection at path (every namespace:
+ * "/apis/apps/v1/deployments", "/api/v1/nodes"), at any time while the cluster lives (a
+ * Prometheus rule's resources start at run time). name shows in logs and /readyz
+ * ("cache/nodes"); register ma_kube_informer_ready with *inf (when inf is not NULL) as its
+ * readiness check. optional: see ma_kube_informer_config. The store is owned by the cluster and
+ * freed with it (after its informer); NULL (and *inf NULL) when too many informers exist. */
+struct ma_kube_store *ma_kube_cluster_watch_store(struct ma_kube_cluster *c, const char *name,
+                                                  const char *path,
+                                                  const struct ma_kube_record_class *cls,
+                                                  int optional, struct ma_kube_informer **inf);
+/* The pods store (records of ma_kube_pod_class, kube/pods.h), after ma_kube_cluster_watch_pods. */
+const struct ma_kube_store *ma_kube_cluster_pods(const struct ma_kube_cluster *c);
 /* 1 when every pods informer has synced; else 0 with their states in why. arg: the cluster. */
 int ma_kube_cluster_pods_ready(void *arg, struct ma_errmsg *why);
 

@@ -431,8 +431,8 @@ static struct ma_kube_pod *build_pod(const struct ma_json_doc *d, const struct p
     /* the struct holds pointers, so its size keeps the label array aligned */
     items = (struct ma_kube_label *)(p + 1);
     at = (char *)&items[pl->nlabels];
-    p->namespace = place(d, pl->tok[F_NS], pl->len[F_NS], &at);
-    p->name = place(d, pl->tok[F_NAME], pl->len[F_NAME], &at);
+    p->meta.namespace = place(d, pl->tok[F_NS], pl->len[F_NS], &at);
+    p->meta.name = place(d, pl->tok[F_NAME], pl->len[F_NAME], &at);
     p->node_name = place(d, pl->tok[F_NODE], pl->len[F_NODE], &at);
     p->pod_ip = place(d, pl->tok[F_IP], pl->len[F_IP], &at);
     p->hostname = place(d, pl->tok[F_HOSTNAME], pl->len[F_HOSTNAME], &at);
@@ -441,8 +441,8 @@ static struct ma_kube_pod *build_pod(const struct ma_json_doc *d, const struct p
         items[i].key = place(d, pl->ktok[i], pl->klen[i], &at);
         items[i].value = place(d, pl->vtok[i], pl->vlen[i], &at);
     }
-    p->labels.items = items;
-    p->labels.n = pl->nlabels;
+    p->meta.labels.items = items;
+    p->meta.labels.n = pl->nlabels;
     p->phase = pl->phase;
     p->ready = pl->ready;
     p->host_network = pl->host_network;
@@ -470,3 +470,21 @@ void ma_kube_pod_free(struct ma_kube_pod *p)
 {
     free(p);
 }
+
+static int decode(const struct ma_json_doc *d, int obj, struct ma_kube_meta **out,
+                  struct ma_errmsg *em)
+{
+    struct ma_kube_pod *p;
+    int rc = ma_kube_pod_new(d, obj, &p, em);
+
+    *out = p != NULL ? &p->meta : NULL;
+    return rc;
+}
+
+static void free_rec(struct ma_kube_meta *rec)
+{
+    free(rec);
+}
+
+/* see kube/pods.h */
+const struct ma_kube_record_class ma_kube_pod_class = {"pods", decode, free_rec};

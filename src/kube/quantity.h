@@ -3,7 +3,8 @@
 
 #include <stddef.h>
 
-/* Kubernetes resource.Quantity output (shared/spec/quantity.md), DecimalSI canonical form. */
+/* Kubernetes resource.Quantity output (k8s.io/apimachinery
+ * pkg/api/resource), DecimalSI canonical form. */
 
 /* Longest output of ma_kube_quantity_format, NUL included: "-" + 309 digits + suffix + slack. */
 #define MA_KUBE_QUANTITY_MAX 340

@@ -8,7 +8,7 @@
 #include "json/write.h"
 
 /* Mirrors k8s.io/apimachinery pkg/labels/selector.go (Lexer, Parser, NewRequirement) and
- * pkg/util/validation (IsQualifiedName, IsValidLabelValue); see shared/spec/selectors.md. */
+ * pkg/util/validation (IsQualifiedName, IsValidLabelValue). */
 
 /* ===================================== messages ===================================== */
 

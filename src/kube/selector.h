@@ -13,7 +13,7 @@ struct ma_buf;
 struct ma_json_w;
 
 /* Kubernetes label selectors (labels.Parse): the grammar, validation, canonical String() and
- * matching of shared/spec/selectors.md. The parser never allocates: requirements and values are
+ * matching of k8s.io/apimachinery pkg/labels. The parser never allocates: requirements and values are
  * slices into the input, which MUST outlive the selector. */
 
 enum ma_kube_sel_op {

@@ -556,12 +556,6 @@ int ma_kube_informer_ready(void *arg, struct ma_errmsg *why)
 }
 
 /* see kube/watch.h */
-const char *ma_kube_informer_name(const struct ma_kube_informer *inf)
-{
-    return inf->name;
-}
-
-/* see kube/watch.h */
 const char *ma_kube_informer_status(const struct ma_kube_informer *inf, char *buf, size_t cap)
 {
     const char *sync = inf->synced ? "synced" : "not synced";

@@ -57,7 +57,6 @@ int ma_kube_informer_synced(const struct ma_kube_informer *inf);
 /* One line for /readyz?verbose and logs: "pods: synced, watching at resourceVersion 1234" or
  * "pods: not synced: list failed: connect to 10.96.0.1:443: refused (retry in 2.1 s)". */
 const char *ma_kube_informer_status(const struct ma_kube_informer *inf, char *buf, size_t cap);
-const char *ma_kube_informer_name(const struct ma_kube_informer *inf);
 /* Readiness-check form (arg: the informer): 1 once synced, else 0 with its status in why. */
 int ma_kube_informer_ready(void *arg, struct ma_errmsg *why);
 

@@ -153,3 +153,68 @@ void ma_prov_query_fail(struct ma_prov_query *q, int status, const char *fmt, ..
     q->err_status = status;
     ma_errmsg_set(&q->err, "%s", tmp); /* truncates with a "..." mark */
 }
+
+/* see provider/provider.h */
+int ma_prov_query_add_usage(struct ma_prov_query *q, const char *namespace, const char *name,
+                            time_t timestamp, int64_t window_seconds,
+                            const struct ma_prov_container_usage *containers, size_t n,
+                            double cpu_cores, double memory_bytes)
+{
+    struct ma_prov_container_usage *copy = NULL;
+    struct ma_prov_usage *u;
+    int full = 0;
+    size_t i;
+
+    if (q->num_usage == q->_cap_usage) {
+        void *p = grow(q->arena, q->usage, q->num_usage, &q->_cap_usage, sizeof *q->usage);
+
+        if (p == NULL)
+            return MA_ERR_NOSPACE;
+        q->usage = p;
+    }
+    if (n > 0) {
+        if (n > (size_t)-1 / sizeof *copy)
+            return MA_ERR_NOSPACE;
+        copy = ma_arena_alloc(q->arena, n * sizeof *copy);
+        if (copy == NULL)
+            return MA_ERR_NOSPACE;
+        for (i = 0; i < n; i++) {
+            copy[i] = containers[i];
+            copy[i].name = dup(q->arena, containers[i].name, &full);
+        }
+    }
+    u = &q->usage[q->num_usage];
+    memset(u, 0, sizeof *u);
+    u->namespace = dup(q->arena, namespace, &full);
+    u->name = dup(q->arena, name, &full);
+    u->timestamp = timestamp;
+    u->window_seconds = window_seconds;
+    u->containers = copy;
+    u->num_containers = n;
+    u->cpu_cores = cpu_cores;
+    u->memory_bytes = memory_bytes;
+    if (full)
+        return MA_ERR_NOSPACE;
+    q->num_usage++;
+    return MA_OK;
+}
+
+/* see provider/provider.h */
+int ma_prov_get(const struct ma_provider_class **p, struct ma_prov_query *q)
+{
+    switch (q->kind) {
+    case MA_PROV_CUSTOM:
+        return (*p)->get_custom(p, q);
+    case MA_PROV_EXTERNAL:
+        return (*p)->get_external(p, q);
+    case MA_PROV_RESOURCE:
+        break;
+    }
+    if ((*p)->list_resource == NULL || (*p)->get_resource == NULL ||
+        ((*p)->list_resource(p) & (unsigned)q->resource) == 0) {
+        ma_prov_query_fail(q, 404, "the server could not find the requested resource (%s metrics "
+                           "are not served)", q->resource == MA_PROV_RES_NODES ? "node" : "pod");
+        return MA_OK;
+    }
+    return (*p)->get_resource(p, q);
+}

@@ -547,9 +547,3 @@ void ma_valcache_cancel(struct ma_valcache *c, struct ma_valcache_waiter *w)
             drop_waiter(w->ents[i]->fetch, w);
     free_waiter(c, w);
 }
-
-/* see provider/valcache.h */
-size_t ma_valcache_count(const struct ma_valcache *c)
-{
-    return c->count;
-}

@@ -103,7 +103,7 @@ int ma_valcache_lookup(struct ma_valcache *c, const struct ma_str *keys, size_t 
  * The keys SHOULD be the ones lookup just reported MISSING; keys already in flight are skipped
  * (another fetch owns them) and duplicates count once, so the handle may hold fewer keys
  * (ma_valcache_fetch_count; it MAY be 0, and still MUST be completed or failed). New entries may
- * evict others (policy at ma_valcache_count). Returns MA_OK, or MA_ERR_LIMIT (*out = NULL, em
+ * evict others (policy below). Returns MA_OK, or MA_ERR_LIMIT (*out = NULL, em
  * filled, nothing changed) when the new entries do not fit because the other entries are all in
  * flight: max_entries SHOULD exceed the largest batch. em MAY be NULL. */
 int ma_valcache_begin_fetch(struct ma_valcache *c, const struct ma_str *keys, const size_t *idx,
@@ -141,10 +141,9 @@ struct ma_valcache_waiter *ma_valcache_wait(struct ma_valcache *c, const struct 
  * handle is freed. The fetches it waited on continue and still fill the cache. */
 void ma_valcache_cancel(struct ma_valcache *c, struct ma_valcache_waiter *w);
 
-/* Entries stored or in flight. Eviction policy: when a new entry is needed and max_entries are in
- * use, the entry least recently fetched (oldest store by complete, or oldest begin_fetch for one
- * never stored) that is not in flight is removed. Expired entries are not swept: they stay until
- * evicted or refetched, so memory is bounded by max_entries alone. */
-size_t ma_valcache_count(const struct ma_valcache *c);
+/* Eviction policy: when a new entry is needed and max_entries are in use, the entry least
+ * recently fetched (oldest store by complete, or oldest begin_fetch for one never stored) that is
+ * not in flight is removed. Expired entries are not swept: they stay until evicted or refetched,
+ * so memory is bounded by max_entries alone. */
 
 #endif

@@ -7,7 +7,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 
-SRCS=(src/kube/pod.c src/kube/pods.c src/kube/selector.c src/json/read.c src/json/jsmn.c src/json/write.c
+SRCS=(src/kube/pod.c src/kube/store.c src/kube/selector.c src/json/read.c src/json/jsmn.c src/json/write.c
       src/base/mem.c src/base/err.c src/base/time.c src/base/log.c src/base/buf.c src/base/str.c src/base/sorted.c)
 FLAGS=(-std=c11 -D_GNU_SOURCE -O2 -Isrc -Ivendor/jsmn -Wall -Wextra -Wno-missing-field-initializers)
 out=build/bench

@@ -2,7 +2,7 @@
  * Prints figures, asserts nothing. Built and run by tests/bench/pods-cache.sh.
  *
  * Pods are generated as realistic Pod JSON (4 labels, owner reference, one container, node name,
- * pod IP, four conditions; ~1.9 KB each) and fed through ma_json_parse + ma_kube_pods_upsert, as
+ * pod IP, four conditions; ~1.9 KB each) and fed through ma_json_parse + ma_kube_store_upsert, as
  * the watch code will. RSS is VmRSS from /proc/self/status; the JSON buffer and token array are
  * reused, so growth is the store's. */
 #include <stdio.h>
@@ -85,7 +85,7 @@ struct feeder {
     size_t bytes;
 };
 
-static void insert(struct feeder *f, struct ma_kube_pods *s, const char *ns, unsigned id,
+static void insert(struct feeder *f, struct ma_kube_store *s, const char *ns, unsigned id,
                    unsigned app)
 {
     struct ma_json_doc d;
@@ -98,7 +98,7 @@ static void insert(struct feeder *f, struct ma_kube_pods *s, const char *ns, uns
         exit(1);
     }
     t1 = now_us();
-    if (ma_kube_pods_upsert(s, &d, 0, &em) != MA_OK) {
+    if (ma_kube_store_upsert(s, &d, 0, &em) != MA_OK) {
         fprintf(stderr, "upsert: %s\n", em.msg);
         exit(1);
     }
@@ -140,7 +140,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Parse "app=web-7" and walk namespace ns 1,000 times; print median and p99. */
-static void lookup_latency(const struct ma_kube_pods *s, const char *ns, const char *label)
+static void lookup_latency(const struct ma_kube_store *s, const char *ns, const char *label)
 {
     enum { RUNS = 1000 };
     static double lat[RUNS];
@@ -164,22 +164,22 @@ int main(void)
 {
     static struct feeder f;
     static struct named sorted[10000];
-    struct ma_kube_pods *s;
+    struct ma_kube_store *s;
     long rss0, rss10 = 0, rss50;
     double t0;
     unsigned i;
     char ns[32];
 
     /* touch the feeder and the allocator before the baseline */
-    s = ma_kube_pods_new();
+    s = ma_kube_store_new(&ma_kube_pod_class);
     memset(&f, 0, sizeof f);
     insert(&f, s, "warm-up", 0, 0);
-    ma_kube_pods_delete(s, "warm-up", "web-0-5d7f8b9c4-00000");
-    ma_kube_pods_free(s);
+    ma_kube_store_delete(s, "warm-up", "web-0-5d7f8b9c4-00000");
+    ma_kube_store_free(s);
 
     printf("pods cache (%s)\n", MA_BENCH_LIBC);
     /* RSS: 50 namespaces of 1,000 pods, 50 apps each, shuffled */
-    s = ma_kube_pods_new();
+    s = ma_kube_store_new(&ma_kube_pod_class);
     rss0 = rss_kb();
     f.parse_us = f.upsert_us = 0;
     f.bytes = 0;
@@ -198,10 +198,10 @@ int main(void)
            rss50 - rss0, (double)(rss50 - rss0) * 1024 / 50000);
     printf("  average Pod JSON: %zu bytes; tokenize %.1f us, upsert %.1f us per pod\n",
            f.bytes / 50000, f.parse_us / 50000, f.upsert_us / 50000);
-    ma_kube_pods_free(s);
+    ma_kube_store_free(s);
 
     /* insert time: 10,000 pods into one namespace, shuffled and in LIST (name) order */
-    s = ma_kube_pods_new();
+    s = ma_kube_store_new(&ma_kube_pod_class);
     f.parse_us = f.upsert_us = 0;
     t0 = now_us();
     for (i = 0; i < 10000; i++) {
@@ -211,7 +211,7 @@ int main(void)
     printf("  insert 10,000 pods, one namespace, random order: %6.1f ms total "
            "(tokenize %.1f ms, upsert %.1f ms)\n",
            (now_us() - t0) / 1e3, f.parse_us / 1e3, f.upsert_us / 1e3);
-    ma_kube_pods_free(s);
+    ma_kube_store_free(s);
     for (i = 0; i < 10000; i++) {
         unsigned h = i * 2654435761u;
         snprintf(sorted[i].name, sizeof sorted[i].name, "web-%u-5d7f8b9c4-%05x", i % 100,
@@ -219,7 +219,7 @@ int main(void)
         sorted[i].id = i;
     }
     qsort(sorted, 10000, sizeof sorted[0], cmp_named);
-    s = ma_kube_pods_new();
+    s = ma_kube_store_new(&ma_kube_pod_class);
     f.parse_us = f.upsert_us = 0;
     t0 = now_us();
     for (i = 0; i < 10000; i++)
@@ -236,7 +236,7 @@ int main(void)
         insert(&f, s, ns, 10000 + i, i % 100);
     }
     lookup_latency(s, "bench", "same, +10,000 pods in 10 other namespaces");
-    printf("  pods cached: %zu\n", ma_kube_pods_count(s));
-    ma_kube_pods_free(s);
+    printf("  pods cached: %zu\n", ma_kube_store_count(s));
+    ma_kube_store_free(s);
     return 0;
 }

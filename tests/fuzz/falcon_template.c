@@ -64,9 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         braces |= fields[0][i] == '{' || fields[0][i] == '}';
 
     memset(&p, 0, sizeof(p));
-    p.namespace = "ns";
+    p.meta.namespace = "ns";
     /* fields may hold NULs: the pod strings then end early, which is what a C string does */
-    p.name = fields[1][0] ? fields[1] : "pod";
+    p.meta.name = fields[1][0] ? fields[1] : "pod";
     p.hostname = fields[2];
     p.node_name = fields[3];
     p.pod_ip = fields[4];
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     memset(outbuf, CANARY, sizeof(outbuf));
-    rc = ma_falcon_tmpl_render_object(&t, "ns", p.name, (char *)outbuf, cap);
+    rc = ma_falcon_tmpl_render_object(&t, "ns", p.meta.name, (char *)outbuf, cap);
     check_out(rc, (char *)outbuf, cap, outbuf + cap);
     if (t.pod_only && rc != MA_ERR_SYNTAX)
         abort();

@@ -14,6 +14,7 @@
 #include "backend/falcon_api.h"
 #include "base/buf.h"
 #include "base/mem.h"
+#include "base/time.h"
 #include "json/read.h"
 #include "json/write.h"
 #include "net/loop.h"
@@ -132,6 +133,60 @@ struct pt_want {
     long long ts;
     double v;
 };
+
+/* The matcher is linear: 5,000 series per reply, in request order and reversed, every one found.
+ * Prints the time (never asserted: a loaded machine). */
+static void test_reply_parse_5000(void)
+{
+    enum { N = 5000 };
+    struct ma_falcon_pair *pairs = ma_xcalloc(N, sizeof *pairs);
+    struct ma_falcon_point *pts = ma_xcalloc(N, sizeof *pts);
+    char (*names)[32] = ma_xcalloc(N, sizeof *names);
+    jsmntok_t *tk = ma_xcalloc(N * 12 + 8, sizeof *tk);
+    struct ma_buf fwd = {0}, rev = {0};
+    struct ma_errmsg em;
+    int64_t t0, t1;
+    int i, pass;
+
+    for (i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "pod-%05d", i);
+        pairs[i].endpoint = names[i];
+        pairs[i].counter = "net.if.in.bytes/iface=eth0";
+    }
+    for (pass = 0; pass < 2; pass++) {
+        struct ma_buf *b = pass ? &rev : &fwd;
+
+        ma_buf_init_heap(b, 16 << 20);
+        ma_buf_appends(b, "[");
+        for (i = 0; i < N; i++) {
+            int k = pass ? N - 1 - i : i;
+            char el[200];
+
+            snprintf(el, sizeof el, "%s{\"endpoint\":\"%s\",\"counter\":\"%s\",\"value\":"
+                     "{\"timestamp\":%d,\"value\":%d.5}}", i ? "," : "", names[k],
+                     pairs[k].counter, 1617866100 + k, k);
+            ma_buf_appends(b, el);
+        }
+        ma_buf_appends(b, "]");
+    }
+    for (pass = 0; pass < 2; pass++) {
+        struct ma_buf *b = pass ? &rev : &fwd;
+
+        t0 = ma_time_mono_us();
+        CHECK_EQ(ma_falcon_reply_parse(b->p, b->len, pairs, N, pts, tk, N * 12 + 8, &em), N);
+        t1 = ma_time_mono_us();
+        CHECK_EQ(pts[1234].timestamp, 1617866100 + 1234);
+        CHECK(pts[N - 1].value == N - 1 + 0.5);
+        printf("falcon reply matcher: %d series (%s order) in %.2f ms\n", N,
+               pass ? "reversed" : "request", (double)(t1 - t0) / 1000.0);
+    }
+    ma_buf_free(&fwd);
+    ma_buf_free(&rev);
+    free(tk);
+    free(names);
+    free(pts);
+    free(pairs);
+}
 
 static void test_reply_parse(void)
 {
@@ -790,6 +845,7 @@ int main(void)
     T_RUN(test_counter_normalize);
     T_RUN(test_body_and_token);
     T_RUN(test_reply_parse);
+    T_RUN(test_reply_parse_5000);
     T_RUN(test_config_env);
     loop = ma_net_loop_new(1024);
     fs_start();

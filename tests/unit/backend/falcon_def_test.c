@@ -141,8 +141,8 @@ static struct ma_kube_pod mkpod(const char *name, const char *hostname, int host
 {
     struct ma_kube_pod p;
     memset(&p, 0, sizeof(p));
-    p.namespace = "custom-metrics-test";
-    p.name = name;
+    p.meta.namespace = "custom-metrics-test";
+    p.meta.name = name;
     p.hostname = hostname;
     p.subdomain = "";
     p.host_network = host_network;
@@ -439,7 +439,6 @@ static void test_external(void)
     CHECK_EQ(parse_json(&d, rows[0].json, toks, 512), MA_OK);
     CHECK_EQ(ma_falcon_def_parse_external(&d, 0, &def, NULL), MA_OK);
     CHECK_STR(def.counter, "q/a=2,b=1");
-    CHECK_STR(ma_falcon_def_mode_name(MA_FALCON_EXT_AVG), "avg");
 }
 
 /* Counters beyond the limits, through the decoder (which owns the messages). */

@@ -42,6 +42,22 @@ static int collect(const struct ma_falcon_def *def, void *arg)
     return 0;
 }
 
+static int count_one(const struct ma_falcon_def *def, void *arg)
+{
+    (void)def;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+/* Definitions served (refusals not counted). */
+static size_t count(const struct ma_falcon_defs *r)
+{
+    size_t n = 0;
+
+    ma_falcon_defs_each(r, count_one, &n);
+    return n;
+}
+
 static void test_order_and_lookup(void)
 {
     struct ma_falcon_defs *r = ma_falcon_defs_new(MA_FALCON_DEF_CUSTOM);
@@ -53,7 +69,7 @@ static void test_order_and_lookup(void)
     CHECK_EQ(upsert(&h, custom("b", "cpu.busy", "cpu.busy")), MA_OK);
     CHECK_EQ(upsert(&h, custom("a", "mem", "mem.used")), MA_OK);
     CHECK_EQ(upsert(&h, custom("a", "cpu.busy", "cpu.busy/core=0")), MA_OK);
-    CHECK_EQ(ma_falcon_defs_count(r), 3);
+    CHECK_EQ(count(r), 3);
     /* sorted by (name, namespace): one metric's namespaces are adjacent */
     ma_falcon_defs_each(r, collect, all);
     CHECK_STR(all, "cpu.busy@a cpu.busy@b mem@a ");
@@ -65,13 +81,13 @@ static void test_order_and_lookup(void)
     CHECK(ma_falcon_defs_get(r, "a", "cpu") == NULL);
     /* replace keeps one entry */
     CHECK_EQ(upsert(&h, custom("a", "cpu.busy", "cpu.idle")), MA_OK);
-    CHECK_EQ(ma_falcon_defs_count(r), 3);
+    CHECK_EQ(count(r), 3);
     d = ma_falcon_defs_get(r, "a", "cpu.busy");
     CHECK(d != NULL && strcmp(d->counter, "cpu.idle") == 0);
     h.remove(h.arg, "a", "cpu.busy");
     CHECK(ma_falcon_defs_get(r, "a", "cpu.busy") == NULL);
     h.remove(h.arg, "a", "nothing"); /* absent: no error */
-    CHECK_EQ(ma_falcon_defs_count(r), 2);
+    CHECK_EQ(count(r), 2);
     ma_falcon_defs_free(r);
 }
 
@@ -87,13 +103,13 @@ static void test_invalid_update_drops_old(void)
     CHECK(ma_falcon_defs_get(r, "a", "m") == NULL);
     CHECK(ma_falcon_defs_refusal(r, "a", "m") != NULL &&
           strstr(ma_falcon_defs_refusal(r, "a", "m"), "counter") != NULL);
-    CHECK_EQ(ma_falcon_defs_refused(r), 1);
+    CHECK_EQ(count(r), 0);
     /* fixed again: served, no refusal */
     CHECK_EQ(upsert(&h, custom("a", "m", "good")), MA_OK);
     CHECK(ma_falcon_defs_get(r, "a", "m") != NULL && ma_falcon_defs_refusal(r, "a", "m") == NULL);
     CHECK(upsert(&h, custom("a", "m", "bad counter")) < 0);
     CHECK(upsert(&h, "{\"metadata\":{\"name\":\"x\"}}") < 0); /* no namespace, no spec */
-    CHECK_EQ(ma_falcon_defs_count(r), 0);
+    CHECK_EQ(count(r), 0);
     ma_falcon_defs_free(r);
 }
 
@@ -110,7 +126,7 @@ static void test_relist(void)
     upsert(&h, custom("a", "m2", "c2"));
     upsert(&h, custom("c", "m3", "c3"));
     h.relist_end(h.arg);
-    CHECK_EQ(ma_falcon_defs_count(r), 2);
+    CHECK_EQ(count(r), 2);
     CHECK(ma_falcon_defs_get(r, "a", "m2") != NULL);
     CHECK(ma_falcon_defs_get(r, "c", "m3") != NULL);
     CHECK(ma_falcon_defs_get(r, "a", "m1") == NULL);

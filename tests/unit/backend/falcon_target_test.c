@@ -14,7 +14,7 @@
 #define NOW 1700000000
 
 static jsmntok_t toks[1024];
-static struct ma_kube_pods *pods;
+static struct ma_kube_store *pods;
 static struct ma_falcon_defs *customs, *externals;
 static struct ma_arena arena;
 
@@ -42,7 +42,7 @@ static void add_pod(const char *ns, const char *name, const char *app, const cha
              "\"status\":{\"phase\":\"%s\",\"podIP\":\"10.1.2.3\"}}",
              name, ns, app, extra_spec, phase);
     parse(&d, js);
-    if (ma_kube_pods_upsert(pods, &d, 0, &em) != MA_OK) {
+    if (ma_kube_store_upsert(pods, &d, 0, &em) != MA_OK) {
         fprintf(stderr, "pod: %s\n", em.msg);
         exit(2);
     }
@@ -64,7 +64,7 @@ static void add_def(struct ma_falcon_defs *r, const char *js)
 
 static void setup(void)
 {
-    pods = ma_kube_pods_new();
+    pods = ma_kube_store_new(&ma_kube_pod_class);
     customs = ma_falcon_defs_new(MA_FALCON_DEF_CUSTOM);
     externals = ma_falcon_defs_new(MA_FALCON_DEF_EXTERNAL);
     add_pod("ns", "web-1", "web", "Running", "");
@@ -450,7 +450,7 @@ int main(void)
     T_RUN(test_memo_until);
     ma_falcon_defs_free(customs);
     ma_falcon_defs_free(externals);
-    ma_kube_pods_free(pods);
+    ma_kube_store_free(pods);
     ma_arena_free(&arena);
     T_END();
 }

@@ -78,7 +78,6 @@ static void test_arena_cap_and_reset(void)
     CHECK(ma_arena_alloc(&a, 2000) == NULL); /* over the cap: refused, not aborted */
     CHECK(ma_arena_alloc(&a, (size_t)-1) == NULL);
     ma_arena_reset(&a);
-    CHECK_EQ(ma_arena_used(&a), 0);
     CHECK(ma_arena_alloc(&a, 9000) != NULL);
     ma_arena_free(&a);
 }

@@ -1,6 +1,6 @@
 /* Includes both .c files to reach parse_rfc3339 (pod.c) and the index internals (pods.c). */
 #include "../../../src/kube/pod.c"
-#include "../../../src/kube/pods.c"
+#include "../../../src/kube/store.c"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,14 +13,14 @@
 #define MAXTOK 512
 
 /* Parse js and upsert its root; returns the upsert's code (or 99 when the JSON itself is bad). */
-static int upsert(struct ma_kube_pods *s, const char *js, struct ma_errmsg *em)
+static int upsert(struct ma_kube_store *s, const char *js, struct ma_errmsg *em)
 {
     jsmntok_t toks[MAXTOK];
     struct ma_json_doc d;
 
     if (ma_json_parse(&d, js, strlen(js), toks, MAXTOK, NULL) != MA_OK)
         return 99;
-    return ma_kube_pods_upsert(s, &d, 0, em);
+    return ma_kube_store_upsert(s, &d, 0, em);
 }
 
 /* A pod with the usual fields; labels is the inside of the labels object. */
@@ -43,9 +43,9 @@ static const char *label(const struct ma_kube_pod *p, const char *key)
 {
     size_t i;
 
-    for (i = 0; i < p->labels.n; i++)
-        if (strcmp(p->labels.items[i].key, key) == 0)
-            return p->labels.items[i].value;
+    for (i = 0; i < p->meta.labels.n; i++)
+        if (strcmp(p->meta.labels.items[i].key, key) == 0)
+            return p->meta.labels.items[i].value;
     return NULL;
 }
 
@@ -61,12 +61,12 @@ static int collect(const struct ma_kube_pod *p, void *arg)
 {
     struct names *n = arg;
 
-    n->len += (size_t)snprintf(n->buf + n->len, sizeof n->buf - n->len, "%s,", p->name);
+    n->len += (size_t)snprintf(n->buf + n->len, sizeof n->buf - n->len, "%s,", p->meta.name);
     n->seen++;
     return n->stop_at != 0 && n->seen == n->stop_at ? 7 : 0;
 }
 
-static const char *list(const struct ma_kube_pods *s, const char *ns, const char *selector)
+static const char *list(const struct ma_kube_store *s, const char *ns, const char *selector)
 {
     static struct names n;
     struct ma_kube_selector sel;
@@ -84,7 +84,7 @@ static const char *list(const struct ma_kube_pods *s, const char *ns, const char
 
 static void test_upsert_fields(void)
 {
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     const struct ma_kube_pod *p;
     char buf[2048];
 
@@ -95,13 +95,13 @@ static void test_upsert_fields(void)
                              "Running", "True"),
                     NULL),
              MA_OK);
-    CHECK_EQ(ma_kube_pods_count(s), 1);
+    CHECK_EQ(ma_kube_store_count(s), 1);
     p = ma_kube_pods_get(s, "default", "web-1");
     CHECK(p != NULL);
     if (p == NULL)
         goto out;
-    CHECK_STR(p->namespace, "default");
-    CHECK_STR(p->name, "web-1");
+    CHECK_STR(p->meta.namespace, "default");
+    CHECK_STR(p->meta.name, "web-1");
     CHECK_STR(p->node_name, "node-1");
     CHECK_STR(p->pod_ip, "10.0.0.7");
     CHECK_STR(p->hostname, "");
@@ -111,7 +111,7 @@ static void test_upsert_fields(void)
     CHECK_EQ(p->host_network, 0);
     CHECK_EQ(p->created, 1709210096);
     CHECK_EQ(p->deleted, 0);
-    CHECK_EQ(p->labels.n, 4);
+    CHECK_EQ(p->meta.labels.n, 4);
     CHECK_STR(label(p, "app"), "web");
     CHECK_STR(label(p, "pod-template-hash"), "5d7f");
     CHECK_STR(label(p, "app.kubernetes.io/name"), "w\xc3\xa9"
@@ -138,7 +138,7 @@ static void test_upsert_fields(void)
     CHECK_EQ(p->host_network, 1);
     CHECK_EQ(p->deleted, 1709247600);
     CHECK_EQ(p->created, 0);
-    CHECK_EQ(p->labels.n, 0);
+    CHECK_EQ(p->meta.labels.n, 0);
     CHECK_EQ(p->phase, MA_POD_PENDING);
     CHECK_EQ(p->ready, 0);
 
@@ -158,12 +158,12 @@ static void test_upsert_fields(void)
     CHECK_STR(label(p, "esc"), "a\"b\\c/d");
     CHECK_STR(label(p, "key"), "v");
 out:
-    ma_kube_pods_free(s);
+    ma_kube_store_free(s);
 }
 
 static void test_replace_and_delete(void)
 {
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     const struct ma_kube_pod *p;
     char buf[2048];
 
@@ -174,29 +174,29 @@ static void test_replace_and_delete(void)
                              "True"),
                     NULL),
              MA_OK);
-    CHECK_EQ(ma_kube_pods_count(s), 2);
+    CHECK_EQ(ma_kube_store_count(s), 2);
     p = ma_kube_pods_get(s, "a", "x");
-    CHECK(p != NULL && p->phase == MA_POD_RUNNING && p->ready == 1 && p->labels.n == 2);
+    CHECK(p != NULL && p->phase == MA_POD_RUNNING && p->ready == 1 && p->meta.labels.n == 2);
     CHECK_STR(p ? label(p, "app") : NULL, "v2");
     CHECK_STR(list(s, "a", "app=v1"), "y,");
     CHECK_STR(list(s, "a", "app=v2"), "x,");
     CHECK_STR(list(s, "a", NULL), "x,y,");
 
-    CHECK_EQ(ma_kube_pods_delete(s, "a", "x"), MA_OK);
-    CHECK_EQ(ma_kube_pods_delete(s, "a", "x"), MA_ERR_NOTFOUND);
-    CHECK_EQ(ma_kube_pods_delete(s, "nope", "x"), MA_ERR_NOTFOUND);
+    CHECK_EQ(ma_kube_store_delete(s, "a", "x"), MA_OK);
+    CHECK_EQ(ma_kube_store_delete(s, "a", "x"), MA_ERR_NOTFOUND);
+    CHECK_EQ(ma_kube_store_delete(s, "nope", "x"), MA_ERR_NOTFOUND);
     CHECK(ma_kube_pods_get(s, "a", "x") == NULL);
-    CHECK_EQ(ma_kube_pods_count(s), 1);
+    CHECK_EQ(ma_kube_store_count(s), 1);
     CHECK_STR(list(s, "a", NULL), "y,");
-    CHECK_EQ(ma_kube_pods_delete(s, "a", "y"), MA_OK);
-    CHECK_EQ(ma_kube_pods_count(s), 0);
+    CHECK_EQ(ma_kube_store_delete(s, "a", "y"), MA_OK);
+    CHECK_EQ(ma_kube_store_count(s), 0);
     CHECK_EQ(s->nns, 0); /* the emptied namespace is gone */
     CHECK_EQ(s->by_ns.n, 0);
     CHECK_STR(list(s, "a", NULL), "");
     /* and comes back */
     CHECK_EQ(upsert(s, pod_json(buf, sizeof buf, "a", "z", "", "Running", "True"), NULL), MA_OK);
     CHECK_STR(list(s, "a", NULL), "z,");
-    ma_kube_pods_free(s);
+    ma_kube_store_free(s);
 }
 
 static void test_phases_and_ready(void)
@@ -233,7 +233,7 @@ static void test_phases_and_ready(void)
     size_t i;
 
     for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        struct ma_kube_pods *s = ma_kube_pods_new();
+        struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
         const struct ma_kube_pod *p;
         char buf[1024];
 
@@ -246,7 +246,7 @@ static void test_phases_and_ready(void)
             fprintf(stderr, "row %zu (%s)\n", i, rows[i].comment);
         CHECK(p != NULL && p->phase == rows[i].phase);
         CHECK(p != NULL && p->ready == rows[i].ready);
-        ma_kube_pods_free(s);
+        ma_kube_store_free(s);
     }
 }
 
@@ -316,7 +316,7 @@ static void test_rfc3339(void)
 
 static void test_selector_per_namespace(void)
 {
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     char buf[2048];
     struct names n;
     struct ma_kube_selector sel;
@@ -350,12 +350,12 @@ static void test_selector_per_namespace(void)
     ma_kube_selector_parse("", 0, &sel, NULL);
     CHECK_EQ(ma_kube_pods_each(s, "a", &sel, collect, &n), 7);
     CHECK_STR(n.buf, "db-0,web-1,");
-    ma_kube_pods_free(s);
+    ma_kube_store_free(s);
 }
 
 static void test_name_order(void)
 {
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     static const char *const names[] = {"m", "b", "z", "a", "mm", "m-1", "A", "0", "ma", "y"};
     char buf[2048];
     size_t i;
@@ -364,18 +364,18 @@ static void test_name_order(void)
         CHECK_EQ(upsert(s, pod_json(buf, sizeof buf, "ns", names[i], "", "Running", "True"), NULL),
                  MA_OK);
     CHECK_STR(list(s, "ns", NULL), "0,A,a,b,m,m-1,ma,mm,y,z,");
-    ma_kube_pods_delete(s, "ns", "m");
-    ma_kube_pods_delete(s, "ns", "0");
-    ma_kube_pods_delete(s, "ns", "z");
+    ma_kube_store_delete(s, "ns", "m");
+    ma_kube_store_delete(s, "ns", "0");
+    ma_kube_store_delete(s, "ns", "z");
     CHECK_STR(list(s, "ns", NULL), "A,a,b,m-1,ma,mm,y,");
-    ma_kube_pods_free(s);
+    ma_kube_store_free(s);
 }
 
 /* Issue 3 regression (found by tests/integration/55-kube-cache.py): a Service on the pods watch
  * was stored as a pod. LIST items carry no kind and stay accepted. */
 static void test_issue3_other_kinds_are_not_pods(void)
 {
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     struct ma_errmsg em;
 
     CHECK_EQ(upsert(s, "{\"kind\":\"Service\",\"metadata\":{\"namespace\":\"a\",\"name\":\"svc\"},"
@@ -386,8 +386,8 @@ static void test_issue3_other_kinds_are_not_pods(void)
     CHECK_EQ(upsert(s, "{\"metadata\":{\"namespace\":\"a\",\"name\":\"p\"}}", &em), MA_OK);
     CHECK_EQ(upsert(s, "{\"kind\":null,\"metadata\":{\"namespace\":\"a\",\"name\":\"q\"}}", &em),
              MA_OK);
-    CHECK_EQ(ma_kube_pods_count(s), 2);
-    ma_kube_pods_free(s);
+    CHECK_EQ(ma_kube_store_count(s), 2);
+    ma_kube_store_free(s);
 }
 
 /* Issue 3 regression (found by tests/integration/55-kube-cache.py): with one informer per
@@ -395,40 +395,40 @@ static void test_issue3_other_kinds_are_not_pods(void)
  * Mark and sweep are now scoped to the informer's namespace. */
 static void test_issue3_relist_of_one_namespace_keeps_the_others(void)
 {
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     char buf[2048];
 
     upsert(s, pod_json(buf, sizeof buf, "a", "a1", "", "Running", "True"), NULL);
     upsert(s, pod_json(buf, sizeof buf, "b", "b1", "", "Running", "True"), NULL);
     upsert(s, pod_json(buf, sizeof buf, "b", "b2", "", "Running", "True"), NULL);
-    ma_kube_pods_mark(s, "b");
+    ma_kube_store_mark(s, "b");
     upsert(s, pod_json(buf, sizeof buf, "b", "b2", "", "Running", "True"), NULL);
     /* a's relist runs at the same time: its sweep must not take b's marked pods */
-    ma_kube_pods_mark(s, "a");
+    ma_kube_store_mark(s, "a");
     upsert(s, pod_json(buf, sizeof buf, "a", "a1", "", "Running", "True"), NULL);
-    CHECK_EQ(ma_kube_pods_sweep(s, "a"), 0);
+    CHECK_EQ(ma_kube_store_sweep(s, "a"), 0);
     CHECK_STR(list(s, "b", NULL), "b1,b2,");
-    CHECK_EQ(ma_kube_pods_sweep(s, "b"), 1);
+    CHECK_EQ(ma_kube_store_sweep(s, "b"), 1);
     CHECK_STR(list(s, "a", NULL), "a1,");
     CHECK_STR(list(s, "b", NULL), "b2,");
-    CHECK_EQ(ma_kube_pods_sweep(s, "zz"), 0); /* unknown namespace: nothing */
-    ma_kube_pods_free(s);
+    CHECK_EQ(ma_kube_store_sweep(s, "zz"), 0); /* unknown namespace: nothing */
+    ma_kube_store_free(s);
 }
 
 static void test_mark_sweep(void)
 {
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     char buf[2048];
 
     upsert(s, pod_json(buf, sizeof buf, "a", "keep", "\"v\":\"1\"", "Running", "True"), NULL);
     upsert(s, pod_json(buf, sizeof buf, "a", "gone", "", "Running", "True"), NULL);
     upsert(s, pod_json(buf, sizeof buf, "b", "gone", "", "Running", "True"), NULL);
     upsert(s, pod_json(buf, sizeof buf, "c", "gone", "", "Running", "True"), NULL);
-    ma_kube_pods_mark(s, NULL);
+    ma_kube_store_mark(s, NULL);
     upsert(s, pod_json(buf, sizeof buf, "a", "keep", "\"v\":\"2\"", "Running", "True"), NULL);
     upsert(s, pod_json(buf, sizeof buf, "d", "new", "", "Running", "True"), NULL);
-    CHECK_EQ(ma_kube_pods_sweep(s, NULL), 3);
-    CHECK_EQ(ma_kube_pods_count(s), 2);
+    CHECK_EQ(ma_kube_store_sweep(s, NULL), 3);
+    CHECK_EQ(ma_kube_store_count(s), 2);
     CHECK_STR(list(s, "a", NULL), "keep,");
     CHECK_STR(list(s, "a", "v=2"), "keep,");
     CHECK_STR(list(s, "b", NULL), "");
@@ -437,13 +437,13 @@ static void test_mark_sweep(void)
     CHECK(ma_kube_pods_get(s, "b", "gone") == NULL);
     CHECK(ma_kube_pods_get(s, "d", "new") != NULL);
     /* a sweep without a mark drops nothing; marking everything and sweeping empties the store */
-    CHECK_EQ(ma_kube_pods_sweep(s, NULL), 0);
-    ma_kube_pods_mark(s, NULL);
-    CHECK_EQ(ma_kube_pods_sweep(s, NULL), 2);
-    CHECK_EQ(ma_kube_pods_count(s), 0);
+    CHECK_EQ(ma_kube_store_sweep(s, NULL), 0);
+    ma_kube_store_mark(s, NULL);
+    CHECK_EQ(ma_kube_store_sweep(s, NULL), 2);
+    CHECK_EQ(ma_kube_store_count(s), 0);
     CHECK_EQ(s->nns, 0);
     CHECK_EQ(s->by_name.n, 0);
-    ma_kube_pods_free(s);
+    ma_kube_store_free(s);
 }
 
 static void test_malformed(void)
@@ -503,7 +503,7 @@ static void test_malformed(void)
          "\"0123456789012345678901234567890123456789012345678901234567890123\",\"name\":\"p\"}}",
          MA_ERR_LIMIT, "metadata.namespace is too long"},
     };
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     char buf[2048];
     size_t i;
 
@@ -519,16 +519,16 @@ static void test_malformed(void)
         CHECK_EQ(rc, rows[i].rc);
         CHECK(strstr(em.msg, rows[i].msg) != NULL);
         /* the store is unchanged */
-        CHECK_EQ(ma_kube_pods_count(s), 1);
+        CHECK_EQ(ma_kube_store_count(s), 1);
         p = ma_kube_pods_get(s, "n", "p");
         CHECK(p != NULL && strcmp(label(p, "app"), "orig") == 0 && p->ready == 1);
     }
-    ma_kube_pods_free(s);
+    ma_kube_store_free(s);
 }
 
 static void test_limits(void)
 {
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     struct ma_errmsg em = {""};
     char buf[8192], name[300];
     size_t len, i;
@@ -545,8 +545,8 @@ static void test_limits(void)
         CHECK_EQ(upsert(s, buf, &em), extra ? MA_ERR_LIMIT : MA_OK);
     }
     CHECK(strstr(em.msg, "pod n/l1: metadata.labels has too many entries") != NULL);
-    CHECK_EQ(ma_kube_pods_count(s), 1);
-    CHECK_EQ(ma_kube_pods_get(s, "n", "l0")->labels.n, MA_KUBE_MAX_LABELS);
+    CHECK_EQ(ma_kube_store_count(s), 1);
+    CHECK_EQ(ma_kube_pods_get(s, "n", "l0")->meta.labels.n, MA_KUBE_MAX_LABELS);
 
     /* a 253-byte name is fine, 254 is not */
     memset(name, 'x', sizeof name);
@@ -558,8 +558,8 @@ static void test_limits(void)
     snprintf(buf, sizeof buf, "{\"metadata\":{\"namespace\":\"n\",\"name\":\"%s\"}}", name);
     CHECK_EQ(upsert(s, buf, &em), MA_ERR_LIMIT);
     CHECK(strstr(em.msg, "metadata.name is too long") != NULL);
-    CHECK_EQ(ma_kube_pods_count(s), 2);
-    ma_kube_pods_free(s);
+    CHECK_EQ(ma_kube_store_count(s), 2);
+    ma_kube_store_free(s);
 }
 
 /* Many pods in many namespaces, with deletions: the open-addressing deletion (backward shift)
@@ -567,7 +567,7 @@ static void test_limits(void)
 static void test_index_stress(void)
 {
     enum { N = 6000, NS = 37 };
-    struct ma_kube_pods *s = ma_kube_pods_new();
+    struct ma_kube_store *s = ma_kube_store_new(&ma_kube_pod_class);
     static unsigned char alive[N];
     char buf[1024], ns[16], name[32];
     unsigned x = 12345;
@@ -587,7 +587,7 @@ static void test_index_stress(void)
         size_t k = (x >> 8) % N;
         snprintf(ns, sizeof ns, "ns-%zu", k % NS);
         snprintf(name, sizeof name, "pod-%zu", k);
-        CHECK_EQ(ma_kube_pods_delete(s, ns, name), alive[k] ? MA_OK : MA_ERR_NOTFOUND);
+        CHECK_EQ(ma_kube_store_delete(s, ns, name), alive[k] ? MA_OK : MA_ERR_NOTFOUND);
         alive[k] = 0;
     }
     for (i = 0; i < N; i++) {
@@ -596,12 +596,12 @@ static void test_index_stress(void)
         CHECK_EQ(ma_kube_pods_get(s, ns, name) != NULL, alive[i]);
         total += alive[i];
     }
-    CHECK_EQ(ma_kube_pods_count(s), total);
+    CHECK_EQ(ma_kube_store_count(s), total);
     CHECK_EQ(s->by_name.n, total);
     for (i = 0; i < s->nns; i++)
         for (j = 1; j < s->nss[i]->n; j++)
-            CHECK(strcmp(s->nss[i]->pods[j - 1]->name, s->nss[i]->pods[j]->name) < 0);
-    ma_kube_pods_free(s);
+            CHECK(strcmp(s->nss[i]->recs[j - 1]->name, s->nss[i]->recs[j]->name) < 0);
+    ma_kube_store_free(s);
 }
 
 int main(void)

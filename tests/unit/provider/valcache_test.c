@@ -1,8 +1,14 @@
 /* tests src/provider/valcache.c */
 #include "base/err.h"
 #include "net/loop.h"
-#include "provider/valcache.h"
+/* includes the .c to count entries (the store's bound is what several tests check) */
+#include "../../../src/provider/valcache.c"
 #include "t.h"
+
+static size_t entries(const struct ma_valcache *c)
+{
+    return c->count;
+}
 
 #define K(s) MA_STR_LIT(s)
 
@@ -83,7 +89,7 @@ static void test_hits_misses_ttl(void)
     CHECK_EQ(ma_valcache_lookup(c, keys, 3, -1, 150, s, miss), 0);
     CHECK_EQ(s[1].state, MA_VALCACHE_INFLIGHT);
     ma_valcache_complete(c, f, res, 2, 200);
-    CHECK_EQ(ma_valcache_count(c), 3);
+    CHECK_EQ(entries(c), 3);
 
     CHECK_EQ(ma_valcache_lookup(c, keys, 3, -1, 1199, s, miss), 0);
     CHECK_EQ(s[0].state, MA_VALCACHE_FRESH);
@@ -131,7 +137,7 @@ static void test_eviction_least_recently_fetched(void)
     CHECK_EQ(ma_valcache_lookup(c, keys, 3, -1, 40, s, miss), 0);
     /* lookups are not use: a is still the least recently fetched */
     store(c, &e, 1, NULL, 0, 50);
-    CHECK_EQ(ma_valcache_count(c), 3);
+    CHECK_EQ(entries(c), 3);
     CHECK_EQ(ma_valcache_lookup(c, keys, 4, -1, 60, s, miss), 1);
     CHECK_EQ(miss[0], 0);
 
@@ -149,10 +155,10 @@ static void test_eviction_least_recently_fetched(void)
     CHECK_EQ(ma_valcache_begin_fetch(c, &d, (size_t[]){0}, 1, 100, &g, &em), MA_ERR_LIMIT);
     CHECK(g == NULL);
     CHECK(em.msg[0] != 0);
-    CHECK_EQ(ma_valcache_count(c), 3);
+    CHECK_EQ(entries(c), 3);
     ma_valcache_complete(c, f, NULL, 0, 110);
     CHECK_EQ(ma_valcache_begin_fetch(c, &d, (size_t[]){0}, 1, 120, &g, NULL), MA_OK);
-    CHECK_EQ(ma_valcache_count(c), 3);
+    CHECK_EQ(entries(c), 3);
     ma_valcache_complete(c, g, NULL, 0, 120);
     ma_valcache_free(c);
     ma_net_loop_free(l);
@@ -274,7 +280,7 @@ static void test_failure_keeps_fresh_values(void)
     CHECK_EQ(w3.n, 1);
 
     /* the old value survived; the never-stored key is gone and may be fetched again */
-    CHECK_EQ(ma_valcache_count(c), 1);
+    CHECK_EQ(entries(c), 1);
     CHECK_EQ(ma_valcache_lookup(c, keys, 2, -1, 800, s, miss), 1);
     CHECK_EQ(s[0].state, MA_VALCACHE_FRESH);
     CHECK_EQ(s[0].timestamp, 500);
@@ -401,7 +407,7 @@ static void test_many_keys(void)
         r.value = (double)i;
         store(c, &k, 1, &r, 1, (int64_t)i);
     }
-    CHECK_EQ(ma_valcache_count(c), 500);
+    CHECK_EQ(entries(c), 500);
     for (i = 0; i < 1000; i++) {
         k = ma_str_c(names[i]);
         if (ma_valcache_lookup(c, &k, 1, -1, 1000, &s, &miss) == 0) {

@@ -1,35 +1,32 @@
-#include "kube/pods.h"
+#include "kube/store.h"
 
-#include "base/sorted.h"
-
-#include "json/read.h"
-#include "kube/watch.h"
-
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/sorted.h"
 #include "base/time.h"
+#include "json/read.h"
 #include "kube/selector.h"
+#include "kube/watch.h"
 
-/* Layout. Each pod is one allocation (kube/pod.c): the struct, then its label array, then every
- * string (namespace, name, node, IP, hostname, subdomain, label keys and values), NUL-terminated.
- * Two indexes point at it:
+/* Layout. Each record is one allocation made by its class (its struct ma_kube_meta first). Two
+ * indexes point at it:
  *   - the name index, an open-addressing table (linear probing, backward-shift deletion, so no
- *     tombstones) of pod pointers keyed by namespace/name;
- *   - per namespace, an array of pod pointers sorted by name, found through a second table keyed
- *     by namespace. A selector lookup walks one such array: it never sees other namespaces, and
- *     hands pods out in name order.
- * Inserting into the middle of a namespace array costs a memmove of its pointers (8 bytes per pod:
- * 80 KB for 10,000 pods, a few microseconds); LIST pages arrive sorted by name, so a sync appends.
- * Typical pod (4 labels, as tests/bench/pods-cache.sh generates): 104-byte struct, 64-byte label
- * array, ~150 bytes of strings, malloc's header, ~25 bytes of index: measured ~360 bytes of RSS
- * per pod (glibc and musl), against the 1 KB target. */
+ *     tombstones) of record pointers keyed by namespace/name;
+ *   - per namespace, an array of record pointers sorted by name, found through a second table
+ *     keyed by namespace. A selector lookup walks one such array: it never sees other
+ *     namespaces, and hands records out in name order.
+ * Inserting into the middle of a namespace array costs a memmove of its pointers (8 bytes per
+ * record: 80 KB for 10,000 pods, a few microseconds); LIST pages arrive sorted by name, so a sync
+ * appends. Index cost: ~25 bytes per record (8 in the name table at <= 3/4 load, 8 in the
+ * namespace array plus its slack). */
 
 struct ns {
-    uint32_t hash;             /* of the namespace, for the namespace table */
-    size_t idx;                /* position in ma_kube_pods.nss */
-    struct ma_kube_pod **pods; /* sorted by name */
+    uint32_t hash;              /* of the namespace, for the namespace table */
+    size_t idx;                 /* position in ma_kube_store.nss */
+    struct ma_kube_meta **recs; /* sorted by name */
     size_t n, cap;
     char name[];
 };
@@ -41,20 +38,21 @@ struct table {
     size_t hash_off;
 };
 
-struct ma_kube_pods {
-    struct table by_name; /* struct ma_kube_pod * */
+struct ma_kube_store {
+    const struct ma_kube_record_class *cls;
+    struct table by_name; /* struct ma_kube_meta * */
     struct table by_ns;   /* struct ns * */
     struct ns **nss;      /* every namespace, dense, for mark and sweep */
     size_t nns, nss_cap;
     uint64_t seed;
     size_t count;
-    uint64_t gen; /* bumped by every change: ma_kube_pods_generation */
+    uint64_t gen; /* bumped by every change: ma_kube_store_generation */
 };
 
 /* ===================================== hashing ===================================== */
 
 /* FNV-1a over namespace, a 0 byte and name, finished with the murmur3 mixer. The seed differs per
- * store so pod names chosen by a tenant cannot be aimed at one probe chain in advance. */
+ * store so object names chosen by a tenant cannot be aimed at one probe chain in advance. */
 static uint32_t hash_key(uint64_t seed, const char *ns, const char *name)
 {
     uint64_t h = 0xcbf29ce484222325ull ^ seed;
@@ -161,12 +159,12 @@ struct key {
     const char *ns, *name;
 };
 
-static int pod_eq(const void *e, const void *k)
+static int rec_eq(const void *e, const void *k)
 {
-    const struct ma_kube_pod *p = e;
+    const struct ma_kube_meta *r = e;
     const struct key *key = k;
 
-    return strcmp(p->name, key->name) == 0 && strcmp(p->namespace, key->ns) == 0;
+    return strcmp(r->name, key->name) == 0 && strcmp(r->namespace, key->ns) == 0;
 }
 
 static int ns_eq(const void *e, const void *k)
@@ -176,14 +174,14 @@ static int ns_eq(const void *e, const void *k)
 
 /* ===================================== namespaces ===================================== */
 
-static struct ns *ns_find(const struct ma_kube_pods *s, const char *name)
+static struct ns *ns_find(const struct ma_kube_store *s, const char *name)
 {
     size_t i = table_find(&s->by_ns, hash_key(s->seed, name, NULL), ns_eq, name);
 
     return s->by_ns.slot[i];
 }
 
-static struct ns *ns_get_or_add(struct ma_kube_pods *s, const char *name)
+static struct ns *ns_get_or_add(struct ma_kube_store *s, const char *name)
 {
     struct ns *n = ns_find(s, name);
     size_t len;
@@ -205,55 +203,56 @@ static struct ns *ns_get_or_add(struct ma_kube_pods *s, const char *name)
 }
 
 /* Drop an empty namespace: a cluster that churns test namespaces must not leak them. */
-static void ns_drop(struct ma_kube_pods *s, struct ns *n)
+static void ns_drop(struct ma_kube_store *s, struct ns *n)
 {
     size_t i = table_find(&s->by_ns, n->hash, ns_eq, n->name);
 
     table_remove_at(&s->by_ns, i);
     s->nss[n->idx] = s->nss[--s->nns];
     s->nss[n->idx]->idx = n->idx;
-    free(n->pods);
+    free(n->recs);
     free(n);
 }
 
-static int cmp_pod(const void *key, const void *elem)
+static int cmp_rec(const void *key, const void *elem)
 {
-    return strcmp(key, (*(struct ma_kube_pod *const *)elem)->name);
+    return strcmp(key, (*(struct ma_kube_meta *const *)elem)->name);
 }
 
-/* Index of name in n->pods, or of where it would go; *found says which. */
+/* Index of name in n->recs, or of where it would go; *found says which. */
 static size_t ns_search(const struct ns *n, const char *name, int *found)
 {
-    return ma_sorted_find(n->pods, n->n, sizeof n->pods[0], name, cmp_pod, found);
+    return ma_sorted_find(n->recs, n->n, sizeof n->recs[0], name, cmp_rec, found);
 }
 
-static void ns_insert_at(struct ns *n, size_t i, struct ma_kube_pod *p)
+static void ns_insert_at(struct ns *n, size_t i, struct ma_kube_meta *r)
 {
     if (n->n == n->cap) {
-        /* grow by half: the slack costs 4 bytes per pod on average, doubling would cost 8 */
+        /* grow by half: the slack costs 4 bytes per record on average, doubling would cost 8 */
         n->cap = n->cap < 8 ? 8 : n->cap + n->cap / 2;
-        n->pods = ma_xrealloc(n->pods, n->cap * sizeof *n->pods);
+        n->recs = ma_xrealloc(n->recs, n->cap * sizeof *n->recs);
     }
-    memmove(&n->pods[i + 1], &n->pods[i], (n->n - i) * sizeof *n->pods);
-    n->pods[i] = p;
+    memmove(&n->recs[i + 1], &n->recs[i], (n->n - i) * sizeof *n->recs);
+    n->recs[i] = r;
     n->n++;
 }
 
 /* ===================================== the store ===================================== */
 
-/* see kube/pods.h */
-struct ma_kube_pods *ma_kube_pods_new(void)
+/* see kube/store.h */
+struct ma_kube_store *ma_kube_store_new(const struct ma_kube_record_class *cls)
 {
-    struct ma_kube_pods *s = ma_xcalloc(1, sizeof *s);
+    struct ma_kube_store *s = ma_xcalloc(1, sizeof *s);
 
-    table_init(&s->by_name, offsetof(struct ma_kube_pod, _hash));
+    s->cls = cls;
+    table_init(&s->by_name, offsetof(struct ma_kube_meta, _hash));
     table_init(&s->by_ns, offsetof(struct ns, hash));
     s->seed = (uint64_t)ma_time_mono_us() * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)s;
     return s;
 }
 
-/* see kube/pods.h */
-void ma_kube_pods_free(struct ma_kube_pods *s)
+/* see kube/store.h */
+void ma_kube_store_free(struct ma_kube_store *s)
 {
     size_t i, j;
 
@@ -261,8 +260,8 @@ void ma_kube_pods_free(struct ma_kube_pods *s)
         return;
     for (i = 0; i < s->nns; i++) {
         for (j = 0; j < s->nss[i]->n; j++)
-            ma_kube_pod_free(s->nss[i]->pods[j]);
-        free(s->nss[i]->pods);
+            s->cls->free(s->nss[i]->recs[j]);
+        free(s->nss[i]->recs);
         free(s->nss[i]);
     }
     free(s->nss);
@@ -271,58 +270,60 @@ void ma_kube_pods_free(struct ma_kube_pods *s)
     free(s);
 }
 
-/* see kube/pods.h */
-int ma_kube_pods_upsert(struct ma_kube_pods *s, const struct ma_json_doc *d, int obj,
-                        struct ma_errmsg *em)
+/* see kube/store.h */
+int ma_kube_store_upsert(struct ma_kube_store *s, const struct ma_json_doc *d, int obj,
+                         struct ma_errmsg *em)
 {
-    struct ma_kube_pod *p;
+    struct ma_kube_meta *r = NULL;
     struct ns *n;
     struct key k;
     size_t slot, at;
     int rc, found;
 
-    if ((rc = ma_kube_pod_new(d, obj, &p, em)) < 0)
-        return rc;
-    k.ns = p->namespace, k.name = p->name;
-    p->_hash = hash_key(s->seed, k.ns, k.name);
-    slot = table_find(&s->by_name, p->_hash, pod_eq, &k);
+    rc = s->cls->decode(d, obj, &r, em);
+    if (r == NULL)
+        return rc < 0 ? rc : MA_ERR_SYNTAX;
+    r->_marked = 0;
+    k.ns = r->namespace, k.name = r->name;
+    r->_hash = hash_key(s->seed, k.ns, k.name);
+    slot = table_find(&s->by_name, r->_hash, rec_eq, &k);
     n = ns_get_or_add(s, k.ns);
     at = ns_search(n, k.name, &found);
     s->gen++;
     if (s->by_name.slot[slot] != NULL) {
         /* replace in place: same key, same slot, same position */
-        ma_kube_pod_free(s->by_name.slot[slot]);
-        s->by_name.slot[slot] = p;
-        n->pods[at] = p;
-        return MA_OK;
+        s->cls->free(s->by_name.slot[slot]);
+        s->by_name.slot[slot] = r;
+        n->recs[at] = r;
+        return rc;
     }
-    table_add(&s->by_name, p);
-    ns_insert_at(n, at, p);
+    table_add(&s->by_name, r);
+    ns_insert_at(n, at, r);
     s->count++;
-    return MA_OK;
+    return rc;
 }
 
-static void unlink_pod(struct ma_kube_pods *s, struct ns *n, size_t at)
+static void unlink_rec(struct ma_kube_store *s, struct ns *n, size_t at)
 {
-    struct ma_kube_pod *p = n->pods[at];
-    struct key k = {p->namespace, p->name};
+    struct ma_kube_meta *r = n->recs[at];
+    struct key k = {r->namespace, r->name};
 
-    table_remove_at(&s->by_name, table_find(&s->by_name, p->_hash, pod_eq, &k));
-    memmove(&n->pods[at], &n->pods[at + 1], (n->n - at - 1) * sizeof *n->pods);
+    table_remove_at(&s->by_name, table_find(&s->by_name, r->_hash, rec_eq, &k));
+    memmove(&n->recs[at], &n->recs[at + 1], (n->n - at - 1) * sizeof *n->recs);
     n->n--;
     s->count--;
     s->gen++;
-    ma_kube_pod_free(p);
+    s->cls->free(r);
 }
 
-/* see kube/pods.h */
-uint64_t ma_kube_pods_generation(const struct ma_kube_pods *s)
+/* see kube/store.h */
+uint64_t ma_kube_store_generation(const struct ma_kube_store *s)
 {
     return s->gen;
 }
 
-/* see kube/pods.h */
-int ma_kube_pods_delete(struct ma_kube_pods *s, const char *namespace, const char *name)
+/* see kube/store.h */
+int ma_kube_store_delete(struct ma_kube_store *s, const char *namespace, const char *name)
 {
     struct ns *n = ns_find(s, namespace);
     size_t at;
@@ -333,7 +334,7 @@ int ma_kube_pods_delete(struct ma_kube_pods *s, const char *namespace, const cha
     at = ns_search(n, name, &found);
     if (!found)
         return MA_ERR_NOTFOUND;
-    unlink_pod(s, n, at);
+    unlink_rec(s, n, at);
     if (n->n == 0)
         ns_drop(s, n);
     return MA_OK;
@@ -344,11 +345,11 @@ static void mark_ns(struct ns *n)
     size_t j;
 
     for (j = 0; j < n->n; j++)
-        n->pods[j]->_marked = 1;
+        n->recs[j]->_marked = 1;
 }
 
-/* see kube/pods.h */
-void ma_kube_pods_mark(struct ma_kube_pods *s, const char *namespace)
+/* see kube/store.h */
+void ma_kube_store_mark(struct ma_kube_store *s, const char *namespace)
 {
     struct ns *n;
     size_t i;
@@ -362,14 +363,14 @@ void ma_kube_pods_mark(struct ma_kube_pods *s, const char *namespace)
         mark_ns(s->nss[i]);
 }
 
-/* Drop the marked pods of namespace i; returns how many. */
-static size_t sweep_ns(struct ma_kube_pods *s, struct ns *n)
+/* Drop the marked records of namespace n; returns how many. */
+static size_t sweep_ns(struct ma_kube_store *s, struct ns *n)
 {
     size_t j = n->n, dropped = 0;
 
     while (j-- > 0) {
-        if (n->pods[j]->_marked) {
-            unlink_pod(s, n, j);
+        if (n->recs[j]->_marked) {
+            unlink_rec(s, n, j);
             dropped++;
         }
     }
@@ -378,8 +379,8 @@ static size_t sweep_ns(struct ma_kube_pods *s, struct ns *n)
     return dropped;
 }
 
-/* see kube/pods.h */
-size_t ma_kube_pods_sweep(struct ma_kube_pods *s, const char *namespace)
+/* see kube/store.h */
+size_t ma_kube_store_sweep(struct ma_kube_store *s, const char *namespace)
 {
     size_t i = s->nns, dropped = 0;
     struct ns *n;
@@ -392,38 +393,52 @@ size_t ma_kube_pods_sweep(struct ma_kube_pods *s, const char *namespace)
     return dropped;
 }
 
-/* see kube/pods.h */
-const struct ma_kube_pod *ma_kube_pods_get(const struct ma_kube_pods *s, const char *namespace,
-                                           const char *name)
+/* see kube/store.h */
+const struct ma_kube_meta *ma_kube_store_get(const struct ma_kube_store *s,
+                                             const char *namespace, const char *name)
 {
     struct key k = {namespace, name};
-    size_t i = table_find(&s->by_name, hash_key(s->seed, namespace, name), pod_eq, &k);
+    size_t i = table_find(&s->by_name, hash_key(s->seed, namespace, name), rec_eq, &k);
+
     return s->by_name.slot[i];
 }
 
-/* see kube/pods.h */
-int ma_kube_pods_each(const struct ma_kube_pods *s, const char *namespace,
-                      const struct ma_kube_selector *sel,
-                      int (*fn)(const struct ma_kube_pod *p, void *arg), void *arg)
+static int each_ns(const struct ns *n, const struct ma_kube_selector *sel,
+                   int (*fn)(const struct ma_kube_meta *rec, void *arg), void *arg)
 {
-    const struct ns *n = ns_find(s, namespace);
     size_t i;
     int rc;
 
-    if (n == NULL)
-        return 0;
     for (i = 0; i < n->n; i++) {
-        const struct ma_kube_pod *p = n->pods[i];
-        if (sel != NULL && !ma_kube_selector_matches(sel, &p->labels))
+        const struct ma_kube_meta *r = n->recs[i];
+
+        if (sel != NULL && !ma_kube_selector_matches(sel, &r->labels))
             continue;
-        if ((rc = fn(p, arg)) != 0)
+        if ((rc = fn(r, arg)) != 0)
             return rc;
     }
     return 0;
 }
 
-/* see kube/pods.h */
-size_t ma_kube_pods_count(const struct ma_kube_pods *s)
+/* see kube/store.h */
+int ma_kube_store_each(const struct ma_kube_store *s, const char *namespace,
+                       const struct ma_kube_selector *sel,
+                       int (*fn)(const struct ma_kube_meta *rec, void *arg), void *arg)
+{
+    const struct ns *n;
+    size_t i;
+    int rc;
+
+    if (namespace != NULL)
+        return (n = ns_find(s, namespace)) != NULL ? each_ns(n, sel, fn, arg) : 0;
+    for (i = 0; i < s->nns; i++)
+        if ((rc = each_ns(s->nss[i], sel, fn, arg)) != 0)
+            return rc;
+    return 0;
+}
+
+/* see kube/store.h */
+size_t ma_kube_store_count(const struct ma_kube_store *s)
 {
     return s->count;
 }
@@ -432,44 +447,45 @@ size_t ma_kube_pods_count(const struct ma_kube_pods *s)
 
 static void h_mark(void *arg)
 {
-    struct ma_kube_pods_scope *sc = arg;
+    struct ma_kube_store_scope *sc = arg;
 
-    ma_kube_pods_mark(sc->store, sc->namespace);
+    ma_kube_store_mark(sc->store, sc->namespace);
 }
 
 static int h_upsert(void *arg, const struct ma_json_doc *d, int obj, struct ma_errmsg *em)
 {
-    struct ma_kube_pods_scope *sc = arg;
+    struct ma_kube_store_scope *sc = arg;
 
     /* a namespaced watch only ever carries its namespace; anything else is not ours to store */
     if (sc->namespace != NULL) {
         int t = ma_json_path(d, obj, "metadata.namespace");
 
         if (!ma_json_str_eq(d, t, sc->namespace)) {
-            ma_errmsg_set(em, "pod outside namespace %s on its watch", sc->namespace);
+            ma_errmsg_set(em, "%s: object outside namespace %s on its watch", sc->store->cls->what,
+                          sc->namespace);
             return MA_ERR_SYNTAX;
         }
     }
-    return ma_kube_pods_upsert(sc->store, d, obj, em);
+    return ma_kube_store_upsert(sc->store, d, obj, em);
 }
 
 static void h_remove(void *arg, const char *namespace, const char *name)
 {
-    struct ma_kube_pods_scope *sc = arg;
+    struct ma_kube_store_scope *sc = arg;
 
-    (void)ma_kube_pods_delete(sc->store, namespace, name);
+    (void)ma_kube_store_delete(sc->store, namespace, name);
 }
 
 static void h_sweep(void *arg)
 {
-    struct ma_kube_pods_scope *sc = arg;
+    struct ma_kube_store_scope *sc = arg;
 
-    (void)ma_kube_pods_sweep(sc->store, sc->namespace);
+    (void)ma_kube_store_sweep(sc->store, sc->namespace);
 }
 
-/* see kube/pods.h */
-void ma_kube_pods_informer_handler(struct ma_kube_pods_scope *scope,
-                                   struct ma_kube_informer_handler *out)
+/* see kube/store.h */
+void ma_kube_store_informer_handler(struct ma_kube_store_scope *scope,
+                                    struct ma_kube_informer_handler *out)
 {
     out->relist_begin = h_mark;
     out->upsert = h_upsert;
